@@ -1,0 +1,17 @@
+//! triage-core: the pure alert logic of triage.
+//!
+//! Nothing here does I/O, spawns tasks or reads the clock: every function that depends on
+//! time takes `now`. The I/O shell (`triage`) feeds this crate snapshots and acts on the
+//! values it returns.
+
+#![warn(missing_docs)]
+
+pub mod alert;
+pub mod labels;
+pub mod matcher;
+pub mod quote;
+pub mod time;
+
+pub use alert::{Alert, PostableAlert};
+pub use labels::{Fingerprint, LabelSet};
+pub use matcher::{MatchOp, Matcher, MatcherError};
