@@ -67,6 +67,14 @@ impl Alert {
     }
 }
 
+/// What a newly received copy becomes when an alert with the same fingerprint is held:
+/// merged with it when their activity ranges overlap, otherwise it replaces it
+/// (Alertmanager's `Alerts.Put`).
+pub fn reconcile(old: &Alert, new: Alert, now: Timestamp) -> Alert {
+    let inside = |t: Timestamp| t > old.starts_at && old.ends_at.is_some_and(|e| t < e);
+    if new.ends_at.is_some_and(inside) || inside(new.starts_at) { old.merge(&new, now) } else { new }
+}
+
 /// Alertmanager's notification order: by `job`, then `instance`, then label set.
 pub fn notification_order(a: &LabelSet, b: &LabelSet) -> Ordering {
     for key in ["job", "instance"] {
@@ -185,6 +193,22 @@ mod tests {
     }
 
     #[test]
+    fn reconcile_replaces_a_resend_and_merges_an_overlap() {
+        let now = ts(NOW);
+        let held = alert("2026-01-01T10:00:00Z", Some("2026-01-01T12:04:00Z"), "2026-01-01T11:59:00Z", false);
+        // A re-send with the same start and a later end: replaced, not merged.
+        let resend = alert("2026-01-01T10:00:00Z", Some("2026-01-01T12:05:00Z"), "2026-01-01T12:00:00Z", false);
+        assert_eq!(reconcile(&held, resend.clone(), now), resend);
+        // A copy starting inside the held range: merged, keeping the earlier start.
+        let inner = alert("2026-01-01T11:00:00Z", Some("2026-01-01T12:05:00Z"), "2026-01-01T12:00:00Z", false);
+        assert_eq!(reconcile(&held, inner, now).starts_at, ts("2026-01-01T10:00:00Z"));
+        // A fresh firing after resolution: replaced, so the new start shows.
+        let resolved = alert("2026-01-01T09:00:00Z", Some("2026-01-01T09:30:00Z"), "2026-01-01T09:30:00Z", false);
+        let again = alert("2026-01-01T11:00:00Z", Some("2026-01-01T12:05:00Z"), "2026-01-01T12:00:00Z", true);
+        assert_eq!(reconcile(&resolved, again, now).starts_at, ts("2026-01-01T11:00:00Z"));
+    }
+
+    #[test]
     fn normalise_fills_times() {
         let now = ts(NOW);
         let p: PostableAlert = serde_json::from_str(r#"{"labels":{"alertname":"X","empty":""}}"#).unwrap();
@@ -217,8 +241,7 @@ mod tests {
     #[test]
     fn end_only_starts_at_end() {
         let now = ts(NOW);
-        let p: PostableAlert =
-            serde_json::from_str(r#"{"labels":{"a":"x"},"endsAt":"2026-01-01T11:00:00Z"}"#).unwrap();
+        let p: PostableAlert = serde_json::from_str(r#"{"labels":{"a":"x"},"endsAt":"2026-01-01T11:00:00Z"}"#).unwrap();
         let a = p.into_alert(now, SignedDuration::from_mins(5)).unwrap();
         assert_eq!(a.starts_at, ts("2026-01-01T11:00:00Z"));
         assert!(a.resolved_at(now));

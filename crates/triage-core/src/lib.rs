@@ -7,11 +7,20 @@
 #![warn(missing_docs)]
 
 pub mod alert;
+pub mod config;
+pub mod dispatch;
+pub mod engine;
 pub mod labels;
 pub mod matcher;
+pub mod payload;
+pub mod pipeline;
 pub mod quote;
+pub mod route;
 pub mod time;
+pub mod timeinterval;
 
 pub use alert::{Alert, PostableAlert};
 pub use labels::{Fingerprint, LabelSet};
 pub use matcher::{MatchOp, Matcher, MatcherError};
+pub mod inhibit;
+pub mod silence;

@@ -155,9 +155,7 @@ impl Matcher {
 
 /// Sorts matchers the way Alertmanager does (by name, then value, then operator).
 pub fn sort_matchers(ms: &mut [Matcher]) {
-    ms.sort_by(|a, b| {
-        a.name.cmp(&b.name).then_with(|| a.value.cmp(&b.value)).then_with(|| a.op.cmp(&b.op))
-    });
+    ms.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.value.cmp(&b.value)).then_with(|| a.op.cmp(&b.op)));
 }
 
 /// `{a="b",c=~"d"}`: a list of matchers as Alertmanager prints it in route keys.

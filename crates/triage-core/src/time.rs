@@ -20,10 +20,7 @@ pub fn parse_time(s: &str) -> Result<Option<Timestamp>, String> {
     let ts = match s.parse::<Timestamp>() {
         Ok(ts) => ts,
         Err(e) => match s.parse::<jiff::civil::DateTime>() {
-            Ok(dt) => dt
-                .to_zoned(TimeZone::UTC)
-                .map_err(|e| format!("invalid time {s:?}: {e}"))?
-                .timestamp(),
+            Ok(dt) => dt.to_zoned(TimeZone::UTC).map_err(|e| format!("invalid time {s:?}: {e}"))?.timestamp(),
             Err(_) => return Err(format!("invalid time {s:?}: {e}")),
         },
     };

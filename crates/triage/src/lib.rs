@@ -1,1 +1,13 @@
-//! triage
+//! triage: the I/O shell around `triage-core`: the engine loop, the store, notifiers, the
+//! HTTP API, configuration loading and the command line.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod engine;
+pub mod metrics;
+pub mod nflog;
+pub mod notify;
+pub mod setup;
+pub mod store;

@@ -1,0 +1,366 @@
+//! The one validation pass over a read [`ConfigFile`]: checks what every piece means and
+//! compiles the runtime parts (route tree, inhibit rules, time intervals), collecting every
+//! problem with its path instead of stopping at the first. Rules and wording are
+//! Alertmanager 0.25's `config.Load` and the `UnmarshalYAML` checks it runs.
+
+use std::collections::BTreeSet;
+
+use super::model::{ConfigFile, GlobalConfig, InhibitRuleConfig, ReceiverConfig, RouteConfig, non_empty};
+use super::{Config, ConfigErrors, Diagnostics, InhibitRule};
+use crate::labels::is_valid_label_name;
+use crate::matcher::{MatchOp, Matcher, compile_anchored, parse_matchers, sort_matchers};
+use crate::quote::go_quote;
+use crate::route::Route;
+use crate::timeinterval::NamedTimeInterval;
+
+/// Checks `file` and builds the [`Config`], or returns every problem (with those already in
+/// `diag`).
+pub(crate) fn compile(file: ConfigFile, mut diag: Diagnostics) -> Result<Config, ConfigErrors> {
+    if !diag.skipped("global") {
+        check_global(&file.global, &mut diag);
+    }
+    let receivers = check_receivers(&file, &mut diag);
+    let time_intervals = check_time_intervals(&file, &mut diag);
+    let names: BTreeSet<&str> = time_intervals.iter().map(|t| t.name.as_str()).collect();
+    let route = match &file.route {
+        None => {
+            diag.push("route", "no route provided in config");
+            None
+        }
+        Some(root) => {
+            if !diag.skipped("route") {
+                check_root(root, &mut diag);
+            }
+            check_references(root, "route", &receivers, &names, &mut diag);
+            Some(Route::compile(root, None, "route", &mut diag))
+        }
+    };
+    let inhibit_rules = file
+        .inhibit_rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| compile_inhibit_rule(r, &format!("inhibit_rules[{i}]"), &mut diag))
+        .collect();
+    let built = route.map(|route| Config { route, inhibit_rules, time_intervals, file });
+    match diag.into_result(built)? {
+        Some(config) => Ok(config),
+        None => unreachable!("a missing route is reported as an error"),
+    }
+}
+
+fn check_global(g: &GlobalConfig, diag: &mut Diagnostics) {
+    let urls = [
+        ("pagerduty_url", g.pagerduty_url.as_deref()),
+        ("opsgenie_api_url", g.opsgenie_api_url.as_deref()),
+        ("wechat_api_url", g.wechat_api_url.as_deref()),
+        ("victorops_api_url", g.victorops_api_url.as_deref()),
+        ("telegram_api_url", g.telegram_api_url.as_deref()),
+        ("webex_api_url", g.webex_api_url.as_deref()),
+        ("slack_api_url", g.slack_api_url.as_ref().map(|s| s.expose())),
+    ];
+    for (field, url) in urls {
+        if let Some(Err(e)) = url.filter(|u| !u.is_empty()).map(check_url) {
+            diag.push(format!("global.{field}"), e);
+        }
+    }
+    let set = |s: &Option<String>| non_empty(s).is_some();
+    let secret = |s: &Option<super::Secret>| s.as_ref().is_some_and(|s| !s.is_empty());
+    let pairs = [
+        ("slack_api_url", secret(&g.slack_api_url), set(&g.slack_api_url_file)),
+        ("opsgenie_api_key", secret(&g.opsgenie_api_key), set(&g.opsgenie_api_key_file)),
+        ("victorops_api_key", secret(&g.victorops_api_key), set(&g.victorops_api_key_file)),
+        ("smtp_auth_password", secret(&g.smtp_auth_password), set(&g.smtp_auth_password_file)),
+    ];
+    for (field, inline, file) in pairs {
+        if inline && file {
+            diag.push("global", format!("at most one of {field} & {field}_file must be configured"));
+        }
+    }
+    if let Some(host) = non_empty(&g.smtp_smarthost) {
+        match host.rsplit_once(':') {
+            None => diag.push("global.smtp_smarthost", format!("address {host}: missing port in address")),
+            Some((_, "")) => {
+                diag.push("global.smtp_smarthost", format!("address {}: port cannot be empty", go_quote(host)))
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// Checks receivers; returns the names defined.
+fn check_receivers(file: &ConfigFile, diag: &mut Diagnostics) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let global_ok = !diag.skipped("global");
+    for (i, r) in file.receivers.iter().enumerate() {
+        let path = format!("receivers[{i}]");
+        if !diag.skipped(&path) {
+            if r.name.is_empty() {
+                diag.push(format!("{path}.name"), "missing name in receiver");
+            } else if names.contains(&r.name) {
+                diag.push(
+                    format!("{path}.name"),
+                    format!("notification config name {} is not unique", go_quote(&r.name)),
+                );
+            }
+            if global_ok {
+                check_integrations(r, &file.global, &path, diag);
+            }
+        }
+        names.insert(r.name.clone());
+        for (j, w) in r.webhook_configs.iter().enumerate() {
+            let wpath = format!("{path}.webhook_configs[{j}]");
+            if diag.skipped(&wpath) {
+                continue;
+            }
+            let url = w.url.as_ref().map(|u| u.expose()).filter(|u| !u.is_empty());
+            match (url, non_empty(&w.url_file)) {
+                (None, None) => diag.push(wpath, "one of url or url_file must be configured"),
+                (Some(_), Some(_)) => diag.push(wpath, "at most one of url & url_file must be configured"),
+                (Some(u), None) => {
+                    if let Err(e) = check_url(u) {
+                        diag.push(format!("{wpath}.url"), e);
+                    }
+                }
+                (None, Some(_)) => {}
+            }
+        }
+    }
+    names
+}
+
+/// The checks Alertmanager makes on integrations triage keeps as raw YAML: required fields
+/// and the global defaults they fall back to.
+fn check_integrations(r: &ReceiverConfig, g: &GlobalConfig, path: &str, diag: &mut Diagnostics) {
+    let secret = |s: &Option<super::Secret>| s.as_ref().is_some_and(|s| !s.is_empty());
+    for (key, list) in r.raw_integrations() {
+        for (j, raw) in list.iter().enumerate() {
+            let p = format!("{path}.{key}[{j}]");
+            if !raw.value().is_mapping() {
+                diag.push(p, "invalid type: expected a mapping of settings");
+                continue;
+            }
+            let has = |k: &str| raw.str_field(k).is_some();
+            let mut need = |ok: bool, msg: &str| {
+                if !ok {
+                    diag.push(p.clone(), msg.to_string());
+                }
+            };
+            match key {
+                "email_configs" => {
+                    need(has("to"), "missing to address in email config");
+                    need(has("smarthost") || non_empty(&g.smtp_smarthost).is_some(), "no global SMTP smarthost set");
+                    need(has("from") || non_empty(&g.smtp_from).is_some(), "no global SMTP from set");
+                }
+                "slack_configs" => need(
+                    has("api_url")
+                        || has("api_url_file")
+                        || secret(&g.slack_api_url)
+                        || non_empty(&g.slack_api_url_file).is_some(),
+                    "no global Slack API URL set either inline or in a file",
+                ),
+                "opsgenie_configs" => need(
+                    has("api_key")
+                        || has("api_key_file")
+                        || secret(&g.opsgenie_api_key)
+                        || non_empty(&g.opsgenie_api_key_file).is_some(),
+                    "no global OpsGenie API Key set either inline or in a file",
+                ),
+                "wechat_configs" => {
+                    need(has("api_secret") || secret(&g.wechat_api_secret), "no global Wechat ApiSecret set");
+                    need(has("corp_id") || non_empty(&g.wechat_api_corp_id).is_some(), "no global Wechat CorpID set");
+                }
+                "victorops_configs" => need(
+                    has("api_key")
+                        || has("api_key_file")
+                        || secret(&g.victorops_api_key)
+                        || non_empty(&g.victorops_api_key_file).is_some(),
+                    "no global VictorOps API Key set",
+                ),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Checks names of time intervals; returns all of them, deprecated ones first.
+fn check_time_intervals(file: &ConfigFile, diag: &mut Diagnostics) -> Vec<NamedTimeInterval> {
+    let mut seen = BTreeSet::new();
+    let lists = [
+        ("mute_time_intervals", "mute time interval", &file.mute_time_intervals),
+        ("time_intervals", "time interval", &file.time_intervals),
+    ];
+    for (key, what, list) in lists {
+        for (i, ti) in list.iter().enumerate() {
+            let path = format!("{key}[{i}]");
+            if diag.skipped(&path) {
+                continue;
+            }
+            if ti.name.is_empty() {
+                diag.push(format!("{path}.name"), format!("missing name in {what}"));
+            } else if !seen.insert(ti.name.as_str()) {
+                diag.push(format!("{path}.name"), format!("{what} {} is not unique", go_quote(&ti.name)));
+            }
+        }
+    }
+    file.mute_time_intervals.iter().chain(&file.time_intervals).cloned().collect()
+}
+
+fn check_root(root: &RouteConfig, diag: &mut Diagnostics) {
+    if non_empty(&root.receiver).is_none() {
+        diag.push("route.receiver", "root route must specify a default receiver");
+    }
+    if !root.matchers.is_empty() || !root.match_eq.is_empty() || !root.match_re.is_empty() {
+        diag.push("route", "root route must not have any matchers");
+    }
+    if !root.mute_time_intervals.is_empty() {
+        diag.push("route.mute_time_intervals", "root route must not have any mute time intervals");
+    }
+    if !root.active_time_intervals.is_empty() {
+        diag.push("route.active_time_intervals", "root route must not have any active time intervals");
+    }
+    if root.continue_matching {
+        diag.push("route.continue", "cannot have continue in root route");
+    }
+}
+
+/// Receivers and time intervals named by routes must exist.
+fn check_references(
+    r: &RouteConfig,
+    path: &str,
+    receivers: &BTreeSet<String>,
+    intervals: &BTreeSet<&str>,
+    diag: &mut Diagnostics,
+) {
+    if let Some(name) = non_empty(&r.receiver)
+        && !receivers.contains(name)
+    {
+        diag.push(format!("{path}.receiver"), format!("undefined receiver {} used in route", go_quote(name)));
+    }
+    for (key, names) in
+        [("mute_time_intervals", &r.mute_time_intervals), ("active_time_intervals", &r.active_time_intervals)]
+    {
+        for (i, name) in names.iter().enumerate() {
+            if !intervals.contains(name.as_str()) {
+                diag.push(
+                    format!("{path}.{key}[{i}]"),
+                    format!("undefined time interval {} used in route", go_quote(name)),
+                );
+            }
+        }
+    }
+    for (i, child) in r.routes.iter().enumerate() {
+        check_references(child, &format!("{path}.routes[{i}]"), receivers, intervals, diag);
+    }
+}
+
+fn compile_inhibit_rule(r: &InhibitRuleConfig, path: &str, diag: &mut Diagnostics) -> InhibitRule {
+    let check = !diag.skipped(path);
+    let mut side = |prefix: &str,
+                    eq: &std::collections::BTreeMap<String, String>,
+                    re: &std::collections::BTreeMap<String, String>,
+                    lines: &[String]| {
+        let mut out = Vec::new();
+        let mut report = |p: String, m: String| {
+            if check {
+                diag.push(p, m);
+            }
+        };
+        for (name, value) in eq {
+            match is_valid_label_name(name).then(|| Matcher::new(MatchOp::Equal, name, value)) {
+                Some(Ok(m)) => out.push(m),
+                _ => report(format!("{path}.{prefix}_match"), format!("invalid label name {}", go_quote(name))),
+            }
+        }
+        for (name, value) in re {
+            if !is_valid_label_name(name) {
+                report(format!("{path}.{prefix}_match_re"), format!("invalid label name {}", go_quote(name)));
+                continue;
+            }
+            match compile_anchored(value).and_then(|_| Matcher::new(MatchOp::Regexp, name, &format!("^(?:{value})$"))) {
+                Ok(m) => out.push(m),
+                Err(e) => report(format!("{path}.{prefix}_match_re.{name}"), e.to_string()),
+            }
+        }
+        for (i, line) in lines.iter().enumerate() {
+            match parse_matchers(line) {
+                Ok(ms) => out.extend(ms),
+                Err(e) => report(format!("{path}.{prefix}_matchers[{i}]"), e.to_string()),
+            }
+        }
+        sort_matchers(&mut out);
+        out
+    };
+    let source = side("source", &r.source_match, &r.source_match_re, &r.source_matchers);
+    let target = side("target", &r.target_match, &r.target_match_re, &r.target_matchers);
+    let mut equal = Vec::new();
+    for (i, name) in r.equal.iter().enumerate() {
+        if is_valid_label_name(name) {
+            equal.push(name.clone());
+        } else if check {
+            diag.push(format!("{path}.equal[{i}]"), format!("invalid label name {} in equal list", go_quote(name)));
+        }
+    }
+    equal.sort();
+    equal.dedup();
+    InhibitRule { source, target, equal }
+}
+
+/// Alertmanager's URL rule: parseable, `http` or `https`, with a host. Messages never repeat
+/// the URL, which may hold a token.
+pub(crate) fn check_url(url: &str) -> Result<(), String> {
+    if url.chars().any(char::is_control) {
+        return Err("net/url: invalid control character in URL".into());
+    }
+    // Go's getScheme: letters, then letters, digits, `+-.`, up to the first ':'.
+    let mut scheme = "";
+    for (i, c) in url.char_indices() {
+        match c {
+            'a'..='z' | 'A'..='Z' => {}
+            '0'..='9' | '+' | '-' | '.' if i > 0 => {}
+            ':' if i == 0 => return Err("missing protocol scheme".into()),
+            ':' => {
+                scheme = &url[..i];
+                break;
+            }
+            _ => break,
+        }
+    }
+    let lower = scheme.to_ascii_lowercase();
+    if lower != "http" && lower != "https" {
+        return Err(format!("unsupported scheme {} for URL", go_quote(&lower)));
+    }
+    let rest = &url[scheme.len() + 1..];
+    let host = rest.strip_prefix("//").map_or("", |after| {
+        let authority = after.split(['/', '?', '#']).next().unwrap_or("");
+        authority.rsplit_once('@').map_or(authority, |(_, h)| h)
+    });
+    if host.is_empty() {
+        return Err("missing host for URL".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_rule() {
+        for ok in ["http://a", "https://a.b:8443/x?y#z", "HTTPS://user:pw@host/p"] {
+            assert_eq!(check_url(ok), Ok(()), "{ok}");
+        }
+        let cases = [
+            ("ftp://a", r#"unsupported scheme "ftp" for URL"#),
+            ("example.com/hook", r#"unsupported scheme "" for URL"#),
+            ("localhost:9093", r#"unsupported scheme "localhost" for URL"#),
+            ("http:/a", "missing host for URL"),
+            ("http://", "missing host for URL"),
+            ("https://user@/x", "missing host for URL"),
+            (":x", "missing protocol scheme"),
+            ("http://a\n", "net/url: invalid control character in URL"),
+        ];
+        for (url, want) in cases {
+            assert_eq!(check_url(url), Err(want.to_string()), "{url}");
+        }
+    }
+}

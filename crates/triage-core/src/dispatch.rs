@@ -1,0 +1,207 @@
+//! Aggregation groups: which alerts are notified together, and when.
+//!
+//! This is Alertmanager's dispatcher as a state machine driven by an injected `now`. An alert
+//! is routed through the route tree; for every matching route it joins the group named by the
+//! route key and the alert's values of the route's `group_by` labels. A new group flushes
+//! after `group_wait` (at once if its first alert is already older than that), then every
+//! `group_interval`. After a successful notification, resolved alerts that have not been
+//! updated since are dropped from the group.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use crate::alert::{Alert, notification_order};
+use crate::labels::{Fingerprint, LabelSet};
+use crate::route::{Route, RouteOpts};
+
+/// The timer state of a group, kept in the store so that a restart resumes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GroupTimer {
+    /// When the group flushes next.
+    pub next_flush: Timestamp,
+    /// Whether the group has flushed at least once (group_wait is over).
+    pub has_flushed: bool,
+}
+
+/// One aggregation group.
+#[derive(Clone, Debug)]
+pub struct AggrGroup {
+    /// `route key:group labels`, as in Alertmanager's webhook `groupKey`.
+    pub key: String,
+    /// The values of the route's group_by labels.
+    pub labels: LabelSet,
+    /// The options of the route that formed the group.
+    pub opts: RouteOpts,
+    /// The alerts of the group by fingerprint.
+    pub alerts: HashMap<Fingerprint, Arc<Alert>>,
+    /// The timer.
+    pub timer: GroupTimer,
+}
+
+impl AggrGroup {
+    fn insert(&mut self, alert: &Arc<Alert>, now: Timestamp) {
+        self.alerts.insert(alert.fingerprint(), Arc::clone(alert));
+        if !self.timer.has_flushed
+            && alert.starts_at.saturating_add(self.opts.group_wait).is_ok_and(|t| t < now)
+            && self.timer.next_flush > now
+        {
+            self.timer.next_flush = now;
+        }
+    }
+}
+
+/// What a group hands to the notification pipeline when its timer fires.
+#[derive(Clone, Debug)]
+pub struct Flush {
+    /// The group key.
+    pub group_key: String,
+    /// The group labels.
+    pub group_labels: LabelSet,
+    /// The route options (receiver, repeat_interval, time intervals).
+    pub opts: RouteOpts,
+    /// The alerts in notification order; firing ones have `ends_at` cleared as Alertmanager
+    /// does, so that they do not resolve while the notification is in flight.
+    pub alerts: Vec<Alert>,
+    /// When the flush happened.
+    pub at: Timestamp,
+}
+
+/// All aggregation groups.
+#[derive(Debug, Default)]
+pub struct Dispatcher {
+    groups: HashMap<String, AggrGroup>,
+    saved_timers: HashMap<String, GroupTimer>,
+    dirty: HashSet<String>,
+}
+
+impl Dispatcher {
+    /// An empty dispatcher.
+    pub fn new() -> Dispatcher {
+        Dispatcher::default()
+    }
+
+    /// A dispatcher that gives groups created under a known key the timer they had before
+    /// a restart.
+    pub fn with_saved_timers(saved: HashMap<String, GroupTimer>) -> Dispatcher {
+        Dispatcher { groups: HashMap::new(), saved_timers: saved, dirty: HashSet::new() }
+    }
+
+    /// Routes a new or updated alert into its groups. Returns the keys of the groups it is in.
+    pub fn insert(&mut self, root: &Route, alert: &Arc<Alert>, now: Timestamp) -> Vec<String> {
+        let mut keys = Vec::new();
+        for route in root.match_labels(&alert.labels) {
+            let labels = route.opts.group_by.group_labels(&alert.labels);
+            let key = route.group_key(&labels);
+            let dirty = &mut self.dirty;
+            let group = self.groups.entry(key.clone()).or_insert_with(|| {
+                dirty.insert(key.clone());
+                let timer = self.saved_timers.remove(&key).unwrap_or(GroupTimer {
+                    next_flush: now.saturating_add(route.opts.group_wait).unwrap_or(now),
+                    has_flushed: false,
+                });
+                AggrGroup { key: key.clone(), labels, opts: route.opts.clone(), alerts: HashMap::new(), timer }
+            });
+            let before = group.timer;
+            group.insert(alert, now);
+            if group.timer != before {
+                self.dirty.insert(key.clone());
+            }
+            keys.push(key);
+        }
+        keys
+    }
+
+    /// The earliest time a group is due, if any group holds alerts.
+    pub fn next_due(&self) -> Option<Timestamp> {
+        self.groups.values().filter(|g| !g.alerts.is_empty()).map(|g| g.timer.next_flush).min()
+    }
+
+    /// Fires every group whose timer is due at `now`, in order of due time then key.
+    pub fn due(&mut self, now: Timestamp) -> Vec<Flush> {
+        let mut due: Vec<&mut AggrGroup> =
+            self.groups.values_mut().filter(|g| g.timer.next_flush <= now && !g.alerts.is_empty()).collect();
+        due.sort_by(|a, b| a.timer.next_flush.cmp(&b.timer.next_flush).then_with(|| a.key.cmp(&b.key)));
+        let mut out = Vec::with_capacity(due.len());
+        for g in due {
+            self.dirty.insert(g.key.clone());
+            g.timer.has_flushed = true;
+            g.timer.next_flush = now.saturating_add(g.opts.group_interval).unwrap_or(now);
+            let mut alerts: Vec<Alert> = g
+                .alerts
+                .values()
+                .map(|a| {
+                    let mut a = Alert::clone(a);
+                    if !a.resolved_at(now) {
+                        a.ends_at = None;
+                    }
+                    a
+                })
+                .collect();
+            alerts.sort_by(|a, b| notification_order(&a.labels, &b.labels));
+            out.push(Flush {
+                group_key: g.key.clone(),
+                group_labels: g.labels.clone(),
+                opts: g.opts.clone(),
+                alerts,
+                at: now,
+            });
+        }
+        out
+    }
+
+    /// After a successful notification: drops the flushed resolved alerts that were not
+    /// updated since the flush.
+    pub fn notified(&mut self, flush: &Flush) {
+        let Some(g) = self.groups.get_mut(&flush.group_key) else { return };
+        for a in &flush.alerts {
+            if !a.resolved_at(flush.at) {
+                continue;
+            }
+            let fp = a.fingerprint();
+            if g.alerts.get(&fp).is_some_and(|cur| cur.updated_at == a.updated_at) {
+                g.alerts.remove(&fp);
+            }
+        }
+    }
+
+    /// Removes groups that hold no alerts (Alertmanager's periodic maintenance).
+    pub fn remove_empty(&mut self) -> Vec<String> {
+        let empty: Vec<String> =
+            self.groups.iter().filter(|(_, g)| g.alerts.is_empty()).map(|(k, _)| k.clone()).collect();
+        for k in &empty {
+            self.groups.remove(k);
+            self.dirty.insert(k.clone());
+        }
+        empty
+    }
+
+    /// The groups, in key order.
+    pub fn groups(&self) -> Vec<&AggrGroup> {
+        let mut v: Vec<&AggrGroup> = self.groups.values().collect();
+        v.sort_by(|a, b| a.key.cmp(&b.key));
+        v
+    }
+
+    /// One group by key.
+    pub fn group(&self, key: &str) -> Option<&AggrGroup> {
+        self.groups.get(key)
+    }
+
+    /// The timers changed since the last call (`None`: the group is gone), for the store.
+    pub fn take_dirty_timers(&mut self) -> Vec<(String, Option<GroupTimer>)> {
+        let keys: Vec<String> = self.dirty.drain().collect();
+        keys.into_iter()
+            .map(|k| {
+                let t = self.groups.get(&k).map(|g| g.timer);
+                (k, t)
+            })
+            .collect()
+    }
+
+    /// The timers of all groups, for the store.
+    pub fn timers(&self) -> Vec<(String, GroupTimer)> {
+        self.groups.iter().map(|(k, g)| (k.clone(), g.timer)).collect()
+    }
+}

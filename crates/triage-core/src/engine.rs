@@ -1,0 +1,432 @@
+//! The engine's state machine: everything between an accepted alert and a decided
+//! notification, with no I/O. The shell's single writer loop owns one [`Engine`], feeds it
+//! alerts, ticks and delivery results with the time, and persists what it returns.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::alert::{Alert, reconcile};
+use crate::dispatch::{Dispatcher, Flush, GroupTimer};
+use crate::inhibit::{InhibitRule, Inhibitor};
+use crate::labels::{Fingerprint, LabelSet};
+use crate::pipeline::{
+    AlertMute, Decision, IntegrationInfo, MuteReason, NotifyLogEntry, SkipReason, TimeMute, log_retention, plan,
+};
+use crate::route::Route;
+use crate::silence::Silences;
+
+/// Identifies a notification log entry: group, receiver and integration index.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NotifyLogKey {
+    /// The group key.
+    pub group_key: String,
+    /// The receiver name.
+    pub receiver: String,
+    /// The integration's index in the receiver.
+    pub integration: usize,
+}
+
+/// Whether a named time interval contains an instant.
+pub type IntervalCheck = dyn Fn(&str, Timestamp) -> bool + Send + Sync;
+
+/// The configuration-scoped parts the engine runs with; replaced whole on reload.
+pub struct Setup {
+    /// The route tree.
+    pub route: Route,
+    /// Inhibition rules.
+    pub inhibit_rules: Vec<InhibitRule>,
+    /// Receivers by name, each with its integrations in order.
+    pub receivers: HashMap<String, Vec<IntegrationInfo>>,
+    /// Evaluates named time intervals.
+    pub intervals: Box<IntervalCheck>,
+    /// How long an alert without end time stays firing.
+    pub resolve_timeout: SignedDuration,
+}
+
+/// A notification to deliver.
+#[derive(Clone, Debug)]
+pub struct Outgoing {
+    /// The flush it belongs to.
+    pub flush_id: u64,
+    /// The notification log key (group, receiver, integration).
+    pub key: NotifyLogKey,
+    /// The group labels.
+    pub group_labels: LabelSet,
+    /// The alerts to send.
+    pub alerts: Vec<Alert>,
+    /// When the flush happened.
+    pub at: Timestamp,
+    /// Retry until this time at the latest.
+    pub deadline: Timestamp,
+    /// The notification log entry to record once delivered.
+    pub entry: NotifyLogEntry,
+}
+
+/// An integration that was not notified, and why.
+#[derive(Clone, Debug)]
+pub struct Skipped {
+    /// The notification log key.
+    pub key: NotifyLogKey,
+    /// Why.
+    pub reason: SkipReason,
+    /// How many alerts the flush held.
+    pub alerts: usize,
+}
+
+/// What a tick produced.
+#[derive(Clone, Debug, Default)]
+pub struct Tick {
+    /// Notifications to deliver now.
+    pub send: Vec<Outgoing>,
+    /// Integrations not notified, with the reason.
+    pub skipped: Vec<Skipped>,
+    /// Alerts left out of a flush, per group.
+    pub muted: Vec<(String, Fingerprint, MuteReason)>,
+    /// Notification log entries written without a send (resolved-only flushes to an
+    /// integration that does not send resolved alerts).
+    pub logged: Vec<(NotifyLogKey, NotifyLogEntry, Timestamp)>,
+}
+
+/// A state change of an alert, for the history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StateChange {
+    /// The alert.
+    pub fingerprint: Fingerprint,
+    /// When it took effect.
+    pub at: Timestamp,
+    /// True for firing, false for resolved.
+    pub firing: bool,
+}
+
+/// The outcome of ingesting a batch.
+#[derive(Clone, Debug, Default)]
+pub struct Ingested {
+    /// The alerts as now held, to persist.
+    pub stored: Vec<Arc<Alert>>,
+    /// History entries.
+    pub changes: Vec<StateChange>,
+}
+
+/// An alert held by the engine.
+#[derive(Clone, Debug)]
+pub struct Held {
+    /// The alert.
+    pub alert: Arc<Alert>,
+    /// The last state written to the history.
+    pub recorded_firing: bool,
+}
+
+/// The status the API shows for an alert.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertStatus {
+    /// Silences muting it.
+    pub silenced_by: Vec<String>,
+    /// Alerts inhibiting it.
+    pub inhibited_by: Vec<String>,
+}
+
+impl AlertStatus {
+    /// `suppressed` when silenced or inhibited, else `active`.
+    pub fn state(&self) -> &'static str {
+        if self.silenced_by.is_empty() && self.inhibited_by.is_empty() { "active" } else { "suppressed" }
+    }
+}
+
+struct PendingFlush {
+    flush: Flush,
+    remaining: usize,
+    failed: bool,
+}
+
+/// The shortest time a notification is retried (Alertmanager's `MinTimeout`).
+const MIN_RETRY_WINDOW: SignedDuration = SignedDuration::from_secs(10);
+
+/// The state machine.
+pub struct Engine {
+    setup: Arc<Setup>,
+    alerts: HashMap<Fingerprint, Held>,
+    dispatcher: Dispatcher,
+    inhibitor: Inhibitor,
+    /// Silences; the shell persists the ones it changes.
+    pub silences: Silences,
+    nflog: HashMap<NotifyLogKey, (NotifyLogEntry, Timestamp)>,
+    pending: HashMap<u64, PendingFlush>,
+    in_flight: HashSet<String>,
+    next_flush_id: u64,
+}
+
+struct Mutes<'a> {
+    inhibitor: &'a Inhibitor,
+    silences: &'a Silences,
+}
+
+impl AlertMute for Mutes<'_> {
+    fn inhibited_by(&self, labels: &LabelSet, now: Timestamp) -> Option<Fingerprint> {
+        self.inhibitor.mutes(labels, now)
+    }
+    fn silenced_by(&self, labels: &LabelSet, now: Timestamp) -> Vec<String> {
+        self.silences.mutes(labels, now)
+    }
+}
+
+impl Engine {
+    /// An engine restored from stored alerts, silences, notification log and group timers.
+    pub fn new(
+        setup: Setup,
+        alerts: Vec<Alert>,
+        silences: Silences,
+        nflog: Vec<(NotifyLogKey, NotifyLogEntry, Timestamp)>,
+        timers: HashMap<String, GroupTimer>,
+        now: Timestamp,
+    ) -> Engine {
+        let mut engine = Engine {
+            inhibitor: Inhibitor::new(setup.inhibit_rules.clone()),
+            setup: Arc::new(setup),
+            alerts: HashMap::with_capacity(alerts.len()),
+            dispatcher: Dispatcher::with_saved_timers(timers),
+            silences,
+            nflog: nflog.into_iter().map(|(k, e, exp)| (k, (e, exp))).collect(),
+            pending: HashMap::new(),
+            in_flight: HashSet::new(),
+            next_flush_id: 1,
+        };
+        for a in alerts {
+            let a = Arc::new(a);
+            let firing = !a.resolved_at(now);
+            engine.inhibitor.upsert(&a);
+            engine.dispatcher.insert(&engine.setup.route, &a, now);
+            engine.alerts.insert(a.fingerprint(), Held { alert: a, recorded_firing: firing });
+        }
+        engine
+    }
+
+    /// The running setup.
+    pub fn setup(&self) -> &Arc<Setup> {
+        &self.setup
+    }
+
+    /// Accepts already validated alerts.
+    pub fn ingest(&mut self, batch: Vec<Alert>, now: Timestamp) -> Ingested {
+        let mut out = Ingested { stored: Vec::with_capacity(batch.len()), changes: Vec::new() };
+        for new in batch {
+            let fp = new.fingerprint();
+            let (alert, was_firing) = match self.alerts.get(&fp) {
+                Some(held) => (reconcile(&held.alert, new, now), Some(held.recorded_firing)),
+                None => (new, None),
+            };
+            let alert = Arc::new(alert);
+            let firing = !alert.resolved_at(now);
+            match (was_firing, firing) {
+                (None, true) | (Some(false), true) => {
+                    out.changes.push(StateChange { fingerprint: fp, at: alert.starts_at, firing: true })
+                }
+                (None, false) => {
+                    out.changes.push(StateChange { fingerprint: fp, at: alert.starts_at, firing: true });
+                    out.changes.push(StateChange { fingerprint: fp, at: alert.ends_at.unwrap_or(now), firing: false });
+                }
+                (Some(true), false) => {
+                    out.changes.push(StateChange { fingerprint: fp, at: alert.ends_at.unwrap_or(now), firing: false })
+                }
+                _ => {}
+            }
+            self.inhibitor.upsert(&alert);
+            self.dispatcher.insert(&self.setup.route, &alert, now);
+            self.alerts.insert(fp, Held { alert: Arc::clone(&alert), recorded_firing: firing });
+            out.stored.push(alert);
+        }
+        out
+    }
+
+    /// Alerts that stopped firing by timeout since they were last recorded as firing: their
+    /// history entry, and the held state updated.
+    pub fn timed_out(&mut self, now: Timestamp) -> Vec<StateChange> {
+        let mut out = Vec::new();
+        for (fp, held) in self.alerts.iter_mut() {
+            if held.recorded_firing && held.alert.resolved_at(now) {
+                held.recorded_firing = false;
+                out.push(StateChange { fingerprint: *fp, at: held.alert.ends_at.unwrap_or(now), firing: false });
+            }
+        }
+        out
+    }
+
+    /// When the engine next needs a tick.
+    pub fn next_wake(&self) -> Option<Timestamp> {
+        self.dispatcher.next_due()
+    }
+
+    /// Fires due groups and decides their notifications.
+    pub fn tick(&mut self, now: Timestamp) -> Tick {
+        let mut tick = Tick::default();
+        for flush in self.dispatcher.due(now) {
+            if self.in_flight.contains(&flush.group_key) {
+                continue;
+            }
+            let receiver = flush.opts.receiver.clone();
+            let integrations = self.setup.receivers.get(&receiver).cloned().unwrap_or_default();
+            let time_mute = self.time_mute(&flush, now);
+            let mutes = Mutes { inhibitor: &self.inhibitor, silences: &self.silences };
+            let key_of = |i: usize| NotifyLogKey {
+                group_key: flush.group_key.clone(),
+                receiver: receiver.clone(),
+                integration: i,
+            };
+            let result =
+                plan(&flush, &integrations, |i| self.nflog.get(&key_of(i)).map(|(e, _)| e.clone()), &mutes, time_mute);
+            tick.muted.extend(result.muted.into_iter().map(|(fp, r)| (flush.group_key.clone(), fp, r)));
+            let id = self.next_flush_id;
+            self.next_flush_id += 1;
+            let mut remaining = 0;
+            let retry = flush.opts.group_interval.max(MIN_RETRY_WINDOW);
+            for (i, decision) in result.decisions.into_iter().enumerate() {
+                match decision {
+                    Decision::Skip(reason) => {
+                        tick.skipped.push(Skipped { key: key_of(i), reason, alerts: flush.alerts.len() })
+                    }
+                    Decision::Send { alerts, entry } if alerts.is_empty() => {
+                        let expires =
+                            entry.at.saturating_add(log_retention(flush.opts.repeat_interval)).unwrap_or(entry.at);
+                        self.nflog.insert(key_of(i), (entry.clone(), expires));
+                        tick.logged.push((key_of(i), entry, expires));
+                    }
+                    Decision::Send { alerts, entry } => {
+                        remaining += 1;
+                        tick.send.push(Outgoing {
+                            flush_id: id,
+                            key: key_of(i),
+                            group_labels: flush.group_labels.clone(),
+                            alerts,
+                            at: now,
+                            deadline: now.saturating_add(retry).unwrap_or(now),
+                            entry,
+                        });
+                    }
+                }
+            }
+            if remaining == 0 {
+                self.dispatcher.notified(&flush);
+            } else {
+                self.in_flight.insert(flush.group_key.clone());
+                self.pending.insert(id, PendingFlush { flush, remaining, failed: false });
+            }
+        }
+        tick
+    }
+
+    fn time_mute(&self, flush: &Flush, now: Timestamp) -> TimeMute {
+        let check = &self.setup.intervals;
+        let active = &flush.opts.active_time_intervals;
+        if !active.is_empty() && !active.iter().any(|n| check(n, now)) {
+            return TimeMute::OutsideActive;
+        }
+        match flush.opts.mute_time_intervals.iter().find(|n| check(n, now)) {
+            Some(n) => TimeMute::Muted(n.clone()),
+            None => TimeMute::Open,
+        }
+    }
+
+    /// Records the result of a delivery. On success returns the notification log entry to
+    /// persist with its expiry.
+    pub fn delivered(&mut self, out: &Outgoing, ok: bool) -> Option<(NotifyLogEntry, Timestamp)> {
+        let mut logged = None;
+        let Some(p) = self.pending.get_mut(&out.flush_id) else { return None };
+        if ok {
+            let expires = out.at.saturating_add(log_retention(p.flush.opts.repeat_interval)).unwrap_or(out.at);
+            self.nflog.insert(out.key.clone(), (out.entry.clone(), expires));
+            logged = Some((out.entry.clone(), expires));
+        } else {
+            p.failed = true;
+        }
+        p.remaining -= 1;
+        if p.remaining == 0 {
+            let done = self.pending.remove(&out.flush_id).expect("pending flush");
+            self.in_flight.remove(&done.flush.group_key);
+            if !done.failed {
+                self.dispatcher.notified(&done.flush);
+            }
+        }
+        logged
+    }
+
+    /// Drops alerts resolved longer than `resolved_retention`, expired notification log entries and old silences; returns
+    /// the fingerprints dropped and the expired log keys.
+    pub fn gc(
+        &mut self,
+        now: Timestamp,
+        resolved_retention: SignedDuration,
+        silence_retention: SignedDuration,
+    ) -> (Vec<Fingerprint>, Vec<NotifyLogKey>, Vec<String>) {
+        let cutoff = now.checked_sub(resolved_retention).unwrap_or(now);
+        let gone: Vec<Fingerprint> =
+            self.alerts.iter().filter(|(_, h)| h.alert.resolved_at(cutoff)).map(|(fp, _)| *fp).collect();
+        for fp in &gone {
+            self.alerts.remove(fp);
+            self.inhibitor.remove(*fp);
+        }
+        let expired: Vec<NotifyLogKey> =
+            self.nflog.iter().filter(|(_, (_, exp))| *exp < now).map(|(k, _)| k.clone()).collect();
+        for k in &expired {
+            self.nflog.remove(k);
+        }
+        self.dispatcher.remove_empty();
+        let before: Vec<String> = self.silences.iter().map(|s| s.id.clone()).collect();
+        self.silences.gc(now, silence_retention);
+        let silences = before.into_iter().filter(|id| self.silences.get(id).is_none()).collect();
+        (gone, expired, silences)
+    }
+
+    /// Replaces the setup (reload): groups are rebuilt from the held alerts, keeping the
+    /// timers of groups whose key is unchanged.
+    pub fn reload(&mut self, setup: Setup, now: Timestamp) {
+        let timers: HashMap<String, GroupTimer> = self.dispatcher.timers().into_iter().collect();
+        self.setup = Arc::new(setup);
+        self.inhibitor = Inhibitor::new(self.setup.inhibit_rules.clone());
+        self.dispatcher = Dispatcher::with_saved_timers(timers);
+        self.pending.clear();
+        self.in_flight.clear();
+        for held in self.alerts.values() {
+            self.inhibitor.upsert(&held.alert);
+            self.dispatcher.insert(&self.setup.route, &held.alert, now);
+        }
+    }
+
+    /// The held alerts.
+    pub fn alerts(&self) -> impl Iterator<Item = &Arc<Alert>> {
+        self.alerts.values().map(|h| &h.alert)
+    }
+
+    /// How many alerts are held.
+    pub fn alert_count(&self) -> usize {
+        self.alerts.len()
+    }
+
+    /// One held alert.
+    pub fn alert(&self, fp: Fingerprint) -> Option<&Arc<Alert>> {
+        self.alerts.get(&fp).map(|h| &h.alert)
+    }
+
+    /// The live status of an alert: silences and inhibitions that apply now.
+    pub fn status(&self, labels: &LabelSet, now: Timestamp) -> AlertStatus {
+        AlertStatus {
+            silenced_by: self.silences.mutes(labels, now),
+            inhibited_by: self.inhibitor.mutes(labels, now).map(|fp| fp.to_string()).into_iter().collect(),
+        }
+    }
+
+    /// The aggregation groups.
+    pub fn dispatcher(&self) -> &Dispatcher {
+        &self.dispatcher
+    }
+
+    /// Group timers changed since the last call, for the store.
+    pub fn take_dirty_timers(&mut self) -> Vec<(String, Option<GroupTimer>)> {
+        self.dispatcher.take_dirty_timers()
+    }
+
+    /// The receivers an alert routes to.
+    pub fn receivers_of(&self, labels: &LabelSet) -> Vec<String> {
+        self.setup.route.match_labels(labels).into_iter().map(|r| r.opts.receiver.clone()).collect()
+    }
+}

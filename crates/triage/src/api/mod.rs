@@ -1,0 +1,55 @@
+//! The HTTP surface: Alertmanager's API v2, health and reload endpoints, and `/metrics`.
+//! Handlers are thin: they parse, ask the engine or read its state, and map errors with
+//! [`error::ApiError`].
+
+pub mod alerts;
+pub mod error;
+pub mod groups;
+pub mod query;
+pub mod silences;
+pub mod status;
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tower_http::limit::RequestBodyLimitLayer;
+
+use crate::app::{Reloader, Runtime};
+use crate::engine::EngineHandle;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The engine.
+    pub engine: EngineHandle,
+    /// The running configuration.
+    pub runtime: Arc<ArcSwap<Runtime>>,
+    /// Reloads the configuration file.
+    pub reloader: Arc<Reloader>,
+}
+
+/// The router, with request bodies limited to `max_body` bytes (413 beyond).
+pub fn router(state: AppState, max_body: usize) -> Router {
+    Router::new()
+        .route("/api/v2/alerts", get(alerts::list).post(alerts::post))
+        .route("/api/v2/alerts/groups", get(groups::list))
+        .route("/api/v2/silences", get(silences::list).post(silences::post))
+        .route("/api/v2/silence/{id}", get(silences::get_one).delete(silences::expire))
+        .route("/api/v2/status", get(status::status))
+        .route("/api/v2/receivers", get(status::receivers))
+        .route("/-/healthy", get(status::healthy).head(status::healthy))
+        .route("/-/ready", get(status::healthy).head(status::healthy))
+        .route("/-/reload", post(status::reload))
+        .route("/metrics", get(status::metrics))
+        .route("/api/v1/alerts", post(alerts::v1_gone).get(alerts::v1_gone))
+        .route("/api/v2/history", get(status::history))
+        .route("/api/v2/notifications", get(status::notifications))
+        .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(error::count_requests))
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .with_state(state)
+}

@@ -1,0 +1,195 @@
+//! Wiring, in one place: configuration, store, engine, notifiers and the HTTP server; and
+//! reload, which builds the new configuration-scoped parts fully before swapping them in.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use arc_swap::ArcSwap;
+use jiff::{SignedDuration, Timestamp};
+use tokio::sync::oneshot;
+use triage_core::config::Config;
+use triage_core::dispatch::GroupTimer;
+use triage_core::engine::Engine;
+use triage_core::silence::{Silence, Silences};
+
+use crate::api::{self, AppState};
+use crate::clock::{Clock, SystemClock};
+use crate::engine::{self, Command, EngineHandle};
+use crate::metrics::{KindLabel, Metrics};
+use crate::nflog::EntryJson;
+use crate::notify::Notifiers;
+use crate::setup::{build_setup, build_targets, load_config};
+use crate::store::sqlite::{Durability, SqliteStore};
+use crate::store::{Store, writer};
+
+/// The running configuration, as the API shows it.
+pub struct Runtime {
+    /// The configuration text as loaded.
+    pub config_yaml: String,
+    /// The parsed configuration.
+    pub config: Arc<Config>,
+    /// How long an alert without end time fires.
+    pub resolve_timeout: SignedDuration,
+    /// Receiver names in configuration order.
+    pub receiver_names: Vec<String>,
+    /// When triage started.
+    pub started: Timestamp,
+}
+
+impl Runtime {
+    fn new(config_yaml: String, config: Config, started: Timestamp) -> Runtime {
+        Runtime {
+            resolve_timeout: config.resolve_timeout(),
+            receiver_names: config.receivers().iter().map(|r| r.name.clone()).collect(),
+            config: Arc::new(config),
+            config_yaml,
+            started,
+        }
+    }
+}
+
+/// Re-reads the configuration file and swaps in what it builds.
+pub struct Reloader {
+    config_path: Option<PathBuf>,
+    runtime: Arc<ArcSwap<Runtime>>,
+    engine: EngineHandle,
+    notifiers: Arc<Notifiers>,
+    metrics: Arc<Metrics>,
+    /// The store, for history reads.
+    pub store: Arc<SqliteStore>,
+}
+
+impl Reloader {
+    /// Reloads; on any error the running configuration stays and the error is returned.
+    pub async fn reload(&self) -> Result<(), String> {
+        let result = self.try_reload().await;
+        let kind = if result.is_ok() { "success" } else { "failure" };
+        self.metrics.config_reloads.get_or_create(&KindLabel { kind: kind.into() }).inc();
+        match &result {
+            Ok(()) => tracing::info!("configuration reloaded"),
+            Err(e) => tracing::error!(error = %e, "configuration reload failed; keeping the running one"),
+        }
+        result
+    }
+
+    async fn try_reload(&self) -> Result<(), String> {
+        let (yaml, config) = load_config(self.config_path.as_deref())?;
+        let setup = build_setup(&config)?;
+        let targets = build_targets(&config)?;
+        let (tx, rx) = oneshot::channel();
+        self.engine.send(Command::Reload(Box::new(setup), tx)).await?;
+        rx.await.map_err(|_| "engine stopped".to_string())?;
+        self.notifiers.swap(targets);
+        let started = self.runtime.load().started;
+        self.runtime.store(Arc::new(Runtime::new(yaml, config, started)));
+        Ok(())
+    }
+}
+
+/// Options of `triage serve`.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// alertmanager.yml; the embedded default when absent.
+    pub config: Option<PathBuf>,
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// Where the store lives.
+    pub data_dir: PathBuf,
+    /// The URL triage is reached at (in notifications).
+    pub external_url: Option<String>,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+    /// How hard commits wait for the disk.
+    pub durability: Durability,
+    /// Timeout of one notification request.
+    pub notify_timeout: Duration,
+}
+
+/// Runs the server until SIGINT or SIGTERM. SIGHUP reloads the configuration.
+pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let started = clock.now();
+    let (yaml, config) = load_config(opts.config.as_deref()).map_err(anyhow::Error::msg)?;
+    let setup = build_setup(&config).map_err(anyhow::Error::msg)?;
+    let targets = build_targets(&config).map_err(anyhow::Error::msg)?;
+    let metrics = Arc::new(Metrics::new());
+
+    let store = Arc::new(SqliteStore::open(&opts.data_dir, opts.durability).await.context("opening the store")?);
+    let loaded = store.load().await.context("loading the store")?;
+    let now = clock.now();
+    let mut silences = Vec::new();
+    for (id, body) in &loaded.silences {
+        match serde_json::from_str::<Silence>(body) {
+            Ok(s) => silences.push(s),
+            Err(e) => tracing::error!(silence = %id, error = %e, "skipping unreadable stored silence"),
+        }
+    }
+    let nflog = loaded
+        .notify_log
+        .into_iter()
+        .filter_map(|(k, body, exp)| {
+            let entry = serde_json::from_str::<EntryJson>(&body).ok().and_then(EntryJson::into_entry);
+            if entry.is_none() {
+                tracing::error!(group = %k.group_key, "skipping unreadable notification log entry");
+            }
+            entry.map(|e| (k, e, exp))
+        })
+        .collect();
+    let timers: HashMap<String, GroupTimer> = loaded
+        .group_timers
+        .into_iter()
+        .map(|(k, next_flush, has_flushed)| (k, GroupTimer { next_flush, has_flushed }))
+        .collect();
+    tracing::info!(alerts = loaded.alerts.len(), silences = silences.len(), groups = timers.len(), "restored state");
+    let core = Engine::new(setup, loaded.alerts, Silences::from_silences(silences, now), nflog, timers, now);
+
+    let store_writer = writer::spawn(Arc::clone(&store), Arc::clone(&metrics));
+    let external_url = opts.external_url.clone().unwrap_or_else(|| format!("http://{}", opts.listen));
+    let notifiers = Arc::new(Notifiers::new(targets, external_url, opts.notify_timeout));
+    let handle =
+        engine::spawn(core, store_writer.clone(), Arc::clone(&notifiers), Arc::clone(&metrics), Arc::clone(&clock));
+    let runtime = Arc::new(ArcSwap::from_pointee(Runtime::new(yaml, config, started)));
+    let reloader = Arc::new(Reloader {
+        config_path: opts.config.clone(),
+        runtime: Arc::clone(&runtime),
+        engine: handle.clone(),
+        notifiers,
+        metrics,
+        store,
+    });
+    let state = AppState { engine: handle, runtime, reloader: Arc::clone(&reloader) };
+    let app = api::router(state, opts.max_body_bytes);
+
+    let listener =
+        tokio::net::TcpListener::bind(opts.listen).await.with_context(|| format!("listening on {}", opts.listen))?;
+    tracing::info!(address = %listener.local_addr()?, data_dir = %opts.data_dir.display(), "triage is listening");
+
+    let hup = Arc::clone(&reloader);
+    tokio::spawn(async move {
+        let Ok(mut sig) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else { return };
+        while sig.recv().await.is_some() {
+            let _ = hup.reload().await;
+        }
+    });
+    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+    store_writer.flush().await.ok();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown() {
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down");
+}

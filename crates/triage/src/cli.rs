@@ -1,0 +1,134 @@
+//! The command line: `triage serve`, `triage check-config`, `triage --version`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use tracing_subscriber::EnvFilter;
+
+use crate::app::{ServeOptions, serve};
+use crate::setup::check_config_file;
+use crate::store::sqlite::Durability;
+
+/// The default listen address: not Alertmanager's 9093/9094, so both can run side by side.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9193";
+
+/// triage: an Alertmanager-compatible alert manager that tells the right team what happened
+/// and what to do, once.
+#[derive(Debug, Parser)]
+#[command(name = "triage", version, about, long_about = None)]
+pub struct Cli {
+    /// Log level filter (also read from RUST_LOG), e.g. `info` or `triage=debug`.
+    #[arg(long, global = true, default_value = "info", env = "TRIAGE_LOG")]
+    pub log_level: String,
+    /// Log format.
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log output format.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve {
+        /// An alertmanager.yml; without it an embedded default configuration is used.
+        #[arg(long, env = "TRIAGE_CONFIG")]
+        config: Option<PathBuf>,
+        /// Address to listen on.
+        #[arg(long, default_value = DEFAULT_LISTEN, env = "TRIAGE_LISTEN")]
+        listen: SocketAddr,
+        /// Directory of the embedded store.
+        #[arg(long, default_value = "triage-data", env = "TRIAGE_DATA_DIR")]
+        data_dir: PathBuf,
+        /// URL under which triage is reached, shown in notifications.
+        #[arg(long, env = "TRIAGE_EXTERNAL_URL")]
+        external_url: Option<String>,
+        /// Largest request body accepted; larger ones get 413.
+        #[arg(long, default_value_t = 32 * 1024 * 1024)]
+        max_body_bytes: usize,
+        /// `full`: every commit is fsynced (survives power loss); `normal`: survives a
+        /// process crash.
+        #[arg(long, value_enum, default_value = "full")]
+        durability: Durability,
+        /// Timeout of one notification request, in seconds.
+        #[arg(long, default_value_t = 10)]
+        notify_timeout_secs: u64,
+    },
+    /// Validate alertmanager.yml files; prints every problem and exits 1 if there is one.
+    CheckConfig {
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+fn init_logging(level: &str, format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::CheckConfig { files } => {
+            let mut ok = true;
+            for f in &files {
+                match check_config_file(f) {
+                    Ok(summary) => println!("Checking '{}'  SUCCESS\n{summary}", f.display()),
+                    Err(problems) => {
+                        ok = false;
+                        println!("Checking '{}'  FAILED:", f.display());
+                        for p in problems {
+                            println!("  {p}");
+                        }
+                    }
+                }
+            }
+            if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
+        }
+        Command::Serve { config, listen, data_dir, external_url, max_body_bytes, durability, notify_timeout_secs } => {
+            init_logging(&cli.log_level, cli.log_format);
+            let opts = ServeOptions {
+                config,
+                listen,
+                data_dir,
+                external_url,
+                max_body_bytes,
+                durability,
+                notify_timeout: Duration::from_secs(notify_timeout_secs.max(1)),
+            };
+            let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("triage: cannot start the runtime: {e}");
+                    return ExitCode::from(1);
+                }
+            };
+            match rt.block_on(serve(opts)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("triage: {e:#}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+    }
+}

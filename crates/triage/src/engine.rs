@@ -1,0 +1,370 @@
+//! The engine loop: the single writer. It owns the core [`Engine`] behind a read-write lock
+//! (API handlers only read), turns commands, timers and delivery results into calls on it,
+//! and hands what must survive a restart to the store writer.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jiff::{SignedDuration, Timestamp};
+use parking_lot::RwLock;
+use tokio::sync::{mpsc, oneshot};
+use triage_core::Alert;
+use triage_core::engine::{Engine, Outgoing, Setup, StateChange};
+use triage_core::labels::Fingerprint;
+use triage_core::silence::{PostableSilence, SilenceError};
+
+use crate::clock::Clock;
+use crate::metrics::{IntegrationLabel, KindLabel, Metrics};
+use crate::notify::Notifiers;
+use crate::store::writer::StoreWriter;
+use crate::store::{NotificationRecord, Transition, Write};
+
+/// How long expired silences are kept (Alertmanager's default data retention).
+pub const SILENCE_RETENTION: SignedDuration = SignedDuration::from_hours(120);
+/// How long a resolved alert is held before it is dropped.
+pub const RESOLVED_RETENTION: SignedDuration = SignedDuration::from_mins(30);
+/// How often timeouts and garbage are looked at.
+const HOUSEKEEPING: Duration = Duration::from_secs(15);
+/// Most commands handled in one turn of the loop.
+const MAX_COMMANDS_PER_TURN: usize = 512;
+
+/// What the engine is asked to do.
+pub enum Command {
+    /// Accept validated alerts; answered once they are committed.
+    Ingest(Vec<Alert>, oneshot::Sender<Result<(), String>>),
+    /// Create or update a silence; answered with its id once committed.
+    SetSilence(PostableSilence, oneshot::Sender<Result<String, SilenceError>>),
+    /// Expire a silence; answered once committed.
+    ExpireSilence(String, oneshot::Sender<Result<(), SilenceError>>),
+    /// Swap in a new setup (reload).
+    Reload(Box<Setup>, oneshot::Sender<()>),
+    /// A delivery finished.
+    Delivered(Box<Outgoing>, Result<(), String>, Duration),
+}
+
+/// State shared with the API.
+pub struct Shared {
+    /// The engine; only the loop writes.
+    pub engine: RwLock<Engine>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// A handle to send commands to the loop.
+#[derive(Clone)]
+pub struct EngineHandle {
+    tx: mpsc::Sender<Command>,
+    /// The shared state.
+    pub shared: Arc<Shared>,
+}
+
+impl EngineHandle {
+    /// Sends a command; fails when the loop has stopped.
+    pub async fn send(&self, cmd: Command) -> Result<(), String> {
+        self.tx.send(cmd).await.map_err(|_| "engine stopped".to_string())
+    }
+}
+
+/// Starts the loop.
+pub fn spawn(
+    engine: Engine,
+    writer: StoreWriter,
+    notifiers: Arc<Notifiers>,
+    metrics: Arc<Metrics>,
+    clock: Arc<dyn Clock>,
+) -> EngineHandle {
+    let (tx, rx) = mpsc::channel(4096);
+    let shared = Arc::new(Shared { engine: RwLock::new(engine), metrics, clock });
+    let handle = EngineHandle { tx: tx.clone(), shared: Arc::clone(&shared) };
+    let lp = Loop { shared, writer, notifiers, tx };
+    tokio::spawn(lp.run(rx));
+    handle
+}
+
+struct Loop {
+    shared: Arc<Shared>,
+    writer: StoreWriter,
+    notifiers: Arc<Notifiers>,
+    tx: mpsc::Sender<Command>,
+}
+
+fn transitions(changes: &[StateChange], labels: &HashMap<Fingerprint, String>) -> Vec<Transition> {
+    changes
+        .iter()
+        .map(|c| Transition {
+            fingerprint: c.fingerprint,
+            at: c.at,
+            state: if c.firing { "firing" } else { "resolved" },
+            labels_json: labels.get(&c.fingerprint).cloned().unwrap_or_else(|| "{}".to_string()),
+        })
+        .collect()
+}
+
+impl Loop {
+    async fn run(self, mut rx: mpsc::Receiver<Command>) {
+        let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
+        housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_gc = Instant::now();
+        loop {
+            let now = self.shared.clock.now();
+            let wake = self.shared.engine.read().next_wake();
+            let sleep = match wake {
+                Some(w) if w <= now => Duration::ZERO,
+                Some(w) => Duration::try_from(w.duration_since(now)).unwrap_or(Duration::from_secs(3600)),
+                None => Duration::from_secs(3600),
+            }
+            .min(Duration::from_secs(3600));
+            tokio::select! {
+                biased;
+                cmd = rx.recv() => {
+                    let Some(cmd) = cmd else { break };
+                    let mut cmds = vec![cmd];
+                    while cmds.len() < MAX_COMMANDS_PER_TURN {
+                        match rx.try_recv() {
+                            Ok(c) => cmds.push(c),
+                            Err(_) => break,
+                        }
+                    }
+                    self.handle(cmds);
+                }
+                _ = tokio::time::sleep(sleep) => {}
+                _ = housekeeping.tick() => {
+                    let gc = last_gc.elapsed() >= Duration::from_secs(300);
+                    if gc {
+                        last_gc = Instant::now();
+                    }
+                    self.housekeeping(gc);
+                }
+            }
+            self.tick();
+        }
+        tracing::info!("engine loop stopped");
+    }
+
+    fn handle(&self, cmds: Vec<Command>) {
+        let now = self.shared.clock.now();
+        let started = Instant::now();
+        let mut ingest: Vec<Alert> = Vec::new();
+        let mut ingest_replies = Vec::new();
+        let mut writes = Vec::new();
+        let mut engine = self.shared.engine.write();
+        for cmd in cmds {
+            match cmd {
+                Command::Ingest(alerts, done) => {
+                    ingest.extend(alerts);
+                    ingest_replies.push(done);
+                }
+                Command::SetSilence(body, done) => {
+                    let res = engine.silences.set(body, now, || uuid::Uuid::new_v4().to_string());
+                    if res.is_ok() {
+                        // The new or updated silence and any it replaced changed now.
+                        let changed: Vec<String> =
+                            engine.silences.iter().filter(|s| s.updated_at == now).map(|s| s.id.clone()).collect();
+                        for id in changed {
+                            writes.extend(silence_writes(&engine, &id, now));
+                        }
+                    }
+                    let fut = self.writer.commit(std::mem::take(&mut writes));
+                    tokio::spawn(async move {
+                        let res = match (res, fut.await) {
+                            (Ok(id), Ok(())) => Ok(id),
+                            (Ok(_), Err(e)) => Err(SilenceError::Invalid(format!("store: {e}"))),
+                            (Err(e), _) => Err(e),
+                        };
+                        let _ = done.send(res);
+                    });
+                }
+                Command::ExpireSilence(id, done) => {
+                    let res = engine.silences.expire(&id, now);
+                    if res.is_ok() {
+                        writes.extend(silence_writes(&engine, &id, now));
+                    }
+                    let fut = self.writer.commit(std::mem::take(&mut writes));
+                    tokio::spawn(async move {
+                        let res = match (res, fut.await) {
+                            (Ok(()), Ok(())) => Ok(()),
+                            (Ok(()), Err(e)) => Err(SilenceError::Invalid(format!("store: {e}"))),
+                            (Err(e), _) => Err(e),
+                        };
+                        let _ = done.send(res);
+                    });
+                }
+                Command::Reload(setup, done) => {
+                    engine.reload(*setup, now);
+                    let _ = done.send(());
+                }
+                Command::Delivered(out, result, took) => {
+                    let label = IntegrationLabel { integration: "webhook".to_string() };
+                    let ok = result.is_ok();
+                    if ok {
+                        self.shared.metrics.notifications_sent.get_or_create(&label).inc();
+                        self.shared.metrics.notification_seconds.get_or_create(&label).observe(took.as_secs_f64());
+                    } else {
+                        self.shared.metrics.notifications_failed.get_or_create(&label).inc();
+                    }
+                    if let Some((entry, expires)) = engine.delivered(&out, ok) {
+                        let body = serde_json::to_string(&crate::nflog::EntryJson::from(&entry)).unwrap_or_default();
+                        writes.push(Write::NotifyLog(out.key.clone(), body, expires));
+                    }
+                    writes.push(Write::Notifications(vec![NotificationRecord {
+                        at: now,
+                        group_key: out.key.group_key.clone(),
+                        receiver: out.key.receiver.clone(),
+                        integration: out.key.integration,
+                        outcome: if ok { "sent" } else { "failed" },
+                        detail: result.err().unwrap_or_default(),
+                        alerts: out.alerts.len(),
+                    }]));
+                }
+            }
+        }
+        if !ingest.is_empty() {
+            let received = ingest.len();
+            let ing = engine.ingest(ingest, now);
+            let labels: HashMap<Fingerprint, String> = ing
+                .changes
+                .iter()
+                .filter_map(|c| {
+                    engine
+                        .alert(c.fingerprint)
+                        .map(|a| (c.fingerprint, serde_json::to_string(&a.labels).unwrap_or_default()))
+                })
+                .collect();
+            writes.push(Write::Alerts(ing.stored));
+            if !ing.changes.is_empty() {
+                writes.push(Write::Transitions(transitions(&ing.changes, &labels)));
+            }
+            tracing::debug!(received, "ingested");
+        }
+        let timers = engine.take_dirty_timers();
+        drop(engine);
+        if !timers.is_empty() {
+            writes.push(Write::GroupTimers(
+                timers.into_iter().map(|(k, t)| (k, t.map(|t| (t.next_flush, t.has_flushed)))).collect(),
+            ));
+        }
+        self.shared.metrics.observe_stage("ingest", started.elapsed().as_secs_f64());
+        if writes.is_empty() {
+            return;
+        }
+        let fut = self.writer.commit(writes);
+        if ingest_replies.is_empty() {
+            tokio::spawn(async move {
+                if let Err(e) = fut.await {
+                    tracing::error!(error = %e, "store commit failed");
+                }
+            });
+            return;
+        }
+        tokio::spawn(async move {
+            let res = fut.await.map_err(|e| e.to_string());
+            for r in ingest_replies {
+                let _ = r.send(res.clone());
+            }
+        });
+    }
+
+    fn tick(&self) {
+        let now = self.shared.clock.now();
+        let due = self.shared.engine.read().next_wake().is_some_and(|w| w <= now);
+        if !due {
+            return;
+        }
+        let started = Instant::now();
+        let mut engine = self.shared.engine.write();
+        let tick = engine.tick(now);
+        let timers = engine.take_dirty_timers();
+        drop(engine);
+        self.shared.metrics.observe_stage("dispatch", started.elapsed().as_secs_f64());
+        let mut writes = Vec::new();
+        for (key, entry, expires) in &tick.logged {
+            let body = serde_json::to_string(&crate::nflog::EntryJson::from(entry)).unwrap_or_default();
+            writes.push(Write::NotifyLog(key.clone(), body, *expires));
+        }
+        let skipped: Vec<NotificationRecord> = tick
+            .skipped
+            .iter()
+            .map(|s| NotificationRecord {
+                at: now,
+                group_key: s.key.group_key.clone(),
+                receiver: s.key.receiver.clone(),
+                integration: s.key.integration,
+                outcome: "skipped",
+                detail: s.reason.as_str().to_string(),
+                alerts: s.alerts,
+            })
+            .collect();
+        if !skipped.is_empty() {
+            writes.push(Write::Notifications(skipped));
+        }
+        if !timers.is_empty() {
+            writes.push(Write::GroupTimers(
+                timers.into_iter().map(|(k, t)| (k, t.map(|t| (t.next_flush, t.has_flushed)))).collect(),
+            ));
+        }
+        self.writer.submit(writes);
+        for out in tick.send {
+            let notifiers = Arc::clone(&self.notifiers);
+            let tx = self.tx.clone();
+            let clock = Arc::clone(&self.shared.clock);
+            tokio::spawn(async move {
+                let started = Instant::now();
+                let result = notifiers.deliver(&out, clock.as_ref()).await;
+                if let Err(e) = &result {
+                    tracing::warn!(group = %out.key.group_key, receiver = %out.key.receiver, error = %e, "notification failed");
+                }
+                let _ = tx.send(Command::Delivered(Box::new(out), result, started.elapsed())).await;
+            });
+        }
+    }
+
+    fn housekeeping(&self, gc: bool) {
+        let now: Timestamp = self.shared.clock.now();
+        let mut engine = self.shared.engine.write();
+        let changes = engine.timed_out(now);
+        let mut writes = Vec::new();
+        if !changes.is_empty() {
+            let labels: HashMap<Fingerprint, String> = changes
+                .iter()
+                .filter_map(|c| {
+                    engine
+                        .alert(c.fingerprint)
+                        .map(|a| (c.fingerprint, serde_json::to_string(&a.labels).unwrap_or_default()))
+                })
+                .collect();
+            writes.push(Write::Transitions(transitions(&changes, &labels)));
+        }
+        if gc {
+            let (alerts, _expired_log, silences) = engine.gc(now, RESOLVED_RETENTION, SILENCE_RETENTION);
+            if !alerts.is_empty() {
+                writes.push(Write::DeleteAlerts(alerts));
+            }
+            if !silences.is_empty() {
+                writes.push(Write::DeleteSilences(silences));
+            }
+            writes.push(Write::ExpireNotifyLog(now));
+        }
+        let firing = engine.alerts().filter(|a| !a.resolved_at(now)).count() as i64;
+        let total = engine.alert_count() as i64;
+        let timers = engine.take_dirty_timers();
+        drop(engine);
+        if !timers.is_empty() {
+            writes.push(Write::GroupTimers(
+                timers.into_iter().map(|(k, t)| (k, t.map(|t| (t.next_flush, t.has_flushed)))).collect(),
+            ));
+        }
+        self.shared.metrics.alerts.get_or_create(&KindLabel { kind: "firing".into() }).set(firing);
+        self.shared.metrics.alerts.get_or_create(&KindLabel { kind: "resolved".into() }).set(total - firing);
+        self.writer.submit(writes);
+    }
+}
+
+fn silence_writes(engine: &Engine, id: &str, now: Timestamp) -> Vec<Write> {
+    match engine.silences.get(id) {
+        Some(s) => vec![Write::Silence(id.to_string(), serde_json::to_string(s).unwrap_or_default(), now)],
+        None => Vec::new(),
+    }
+}

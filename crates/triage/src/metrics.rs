@@ -1,0 +1,113 @@
+//! triage's own metrics, served on `/metrics` in the OpenMetrics text format.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// A label with one value.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabel {
+    /// The value.
+    pub kind: String,
+}
+
+/// The label of stage latencies.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StageLabel {
+    /// The pipeline stage.
+    pub stage: String,
+}
+
+/// The labels of notification counters.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct IntegrationLabel {
+    /// The integration kind (webhook, ...).
+    pub integration: String,
+}
+
+/// Every metric triage exports.
+pub struct Metrics {
+    registry: Registry,
+    /// Alerts received, by `firing`/`resolved`.
+    pub alerts_received: Family<KindLabel, Counter>,
+    /// Alerts rejected by validation.
+    pub alerts_invalid: Counter,
+    /// Alerts held, by `active`/`suppressed`.
+    pub alerts: Family<KindLabel, Gauge>,
+    /// Notifications sent, by integration.
+    pub notifications_sent: Family<IntegrationLabel, Counter>,
+    /// Notifications that failed, by integration.
+    pub notifications_failed: Family<IntegrationLabel, Counter>,
+    /// Time to deliver a notification, by integration.
+    pub notification_seconds: Family<IntegrationLabel, Histogram>,
+    /// Time spent per pipeline stage.
+    pub stage_seconds: Family<StageLabel, Histogram>,
+    /// Time of one store commit.
+    pub store_commit_seconds: Histogram,
+    /// Failed store commits.
+    pub store_errors: Counter,
+    /// Configuration reloads, by `success`/`failure`.
+    pub config_reloads: Family<KindLabel, Counter>,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.000_05, 2.5, 14))
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    /// Creates and registers every metric.
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("triage");
+        let m = Metrics {
+            alerts_received: Family::default(),
+            alerts_invalid: Counter::default(),
+            alerts: Family::default(),
+            notifications_sent: Family::default(),
+            notifications_failed: Family::default(),
+            notification_seconds: Family::new_with_constructor(latency_histogram),
+            stage_seconds: Family::new_with_constructor(latency_histogram),
+            store_commit_seconds: latency_histogram(),
+            store_errors: Counter::default(),
+            config_reloads: Family::default(),
+            registry: Registry::default(),
+        };
+        registry.register("alerts_received", "Alerts received through the API", m.alerts_received.clone());
+        registry.register("alerts_invalid", "Alerts rejected as invalid", m.alerts_invalid.clone());
+        registry.register("alerts", "Alerts held, by state", m.alerts.clone());
+        registry.register("notifications", "Notifications delivered", m.notifications_sent.clone());
+        registry.register("notifications_failed", "Notification attempts that failed", m.notifications_failed.clone());
+        registry.register(
+            "notification_latency_seconds",
+            "Time to deliver one notification",
+            m.notification_seconds.clone(),
+        );
+        registry.register("stage_duration_seconds", "Time spent in each pipeline stage", m.stage_seconds.clone());
+        registry.register("store_commit_seconds", "Time of one store commit", m.store_commit_seconds.clone());
+        registry.register("store_errors", "Store commits that failed", m.store_errors.clone());
+        registry.register("config_reloads", "Configuration reloads by result", m.config_reloads.clone());
+        Metrics { registry, ..m }
+    }
+
+    /// Observes the duration of a pipeline stage.
+    pub fn observe_stage(&self, stage: &str, seconds: f64) {
+        self.stage_seconds.get_or_create(&StageLabel { stage: stage.to_string() }).observe(seconds);
+    }
+
+    /// The exposition text.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
+            tracing::error!(error = %e, "encoding metrics failed");
+        }
+        out
+    }
+}

@@ -1,0 +1,102 @@
+//! The webhook integration: Alertmanager's webhook message, version 4, as JSON over HTTP POST.
+
+use std::fmt;
+use std::time::Duration;
+
+use triage_core::engine::Outgoing;
+use triage_core::payload::WebhookMessage;
+
+use super::DeliveryError;
+
+/// A configured webhook.
+#[derive(Clone)]
+pub struct WebhookTarget {
+    /// Where to POST; may carry a token, so it is never printed.
+    pub url: String,
+    /// Cut the alerts to this many (0: all).
+    pub max_alerts: u64,
+}
+
+impl fmt::Debug for WebhookTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookTarget").field("url", &"<secret>").field("max_alerts", &self.max_alerts).finish()
+    }
+}
+
+/// Reads a `Retry-After` header given in seconds.
+pub fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
+    let v = resp.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// Classifies an HTTP status: 2xx is success, 429 and 5xx are retryable, the rest are not.
+pub fn classify(status: reqwest::StatusCode, after: Option<Duration>) -> Result<(), DeliveryError> {
+    if status.is_success() {
+        Ok(())
+    } else if status.as_u16() == 429 || status.is_server_error() {
+        Err(DeliveryError::Retryable { message: format!("unexpected status code {}", status.as_u16()), after })
+    } else {
+        Err(DeliveryError::Permanent(format!("unexpected status code {}", status.as_u16())))
+    }
+}
+
+impl WebhookTarget {
+    /// Sends the message for `out`.
+    pub async fn send(
+        &self,
+        client: &reqwest::Client,
+        out: &Outgoing,
+        external_url: &str,
+    ) -> Result<(), DeliveryError> {
+        let msg = WebhookMessage::new(
+            &out.key.receiver,
+            &out.key.group_key,
+            &out.group_labels,
+            &out.alerts,
+            self.max_alerts,
+            external_url,
+            out.at,
+        );
+        let body = serde_json::to_vec(&msg).map_err(|e| DeliveryError::Permanent(format!("encoding message: {e}")))?;
+        let resp = client
+            .post(&self.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| DeliveryError::Retryable {
+                message: format!("webhook request failed: {}", without_url(&e)),
+                after: None,
+            })?;
+        let after = retry_after(&resp);
+        classify(resp.status(), after)
+    }
+}
+
+/// The error text without the URL, which may hold a secret.
+fn without_url(e: &reqwest::Error) -> String {
+    let mut s = e.to_string();
+    if let Some(u) = e.url() {
+        s = s.replace(u.as_str(), "<url>");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_classes() {
+        assert!(classify(reqwest::StatusCode::OK, None).is_ok());
+        assert!(matches!(classify(reqwest::StatusCode::TOO_MANY_REQUESTS, None), Err(DeliveryError::Retryable { .. })));
+        assert!(matches!(classify(reqwest::StatusCode::BAD_GATEWAY, None), Err(DeliveryError::Retryable { .. })));
+        assert!(matches!(classify(reqwest::StatusCode::BAD_REQUEST, None), Err(DeliveryError::Permanent(_))));
+    }
+
+    #[test]
+    fn debug_hides_url() {
+        let t = WebhookTarget { url: "https://hooks/secret-token".into(), max_alerts: 0 };
+        assert!(!format!("{t:?}").contains("secret-token"));
+    }
+}

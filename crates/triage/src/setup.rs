@@ -1,0 +1,120 @@
+//! From a loaded alertmanager.yml to what runs: the engine's [`Setup`] and the notifiers'
+//! [`Targets`]. Also `triage check-config`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use triage_core::config::Config;
+use triage_core::engine::Setup;
+use triage_core::inhibit::InhibitRule;
+use triage_core::pipeline::IntegrationInfo;
+
+use crate::notify::webhook::WebhookTarget;
+use crate::notify::{Target, Targets};
+
+/// An embedded configuration used when no file is given.
+pub const DEFAULT_CONFIG: &str = triage_core::config::DEFAULT_CONFIG;
+
+/// Reads and validates a configuration file, or the embedded default. The error lists every
+/// problem, one per line.
+pub fn load_config(path: Option<&Path>) -> Result<(String, Config), String> {
+    let (text, origin) = match path {
+        Some(p) => (
+            std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?,
+            p.display().to_string(),
+        ),
+        None => (DEFAULT_CONFIG.to_string(), "the embedded default configuration".to_string()),
+    };
+    let config = Config::from_yaml(&text).map_err(|errs| format!("invalid configuration in {origin}:\n{errs}"))?;
+    Ok((text, config))
+}
+
+/// Integration kinds this version delivers to; the others are reported by check-config.
+fn unsupported(config: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in config.receivers() {
+        for (kind, list) in r.raw_integrations() {
+            if !list.is_empty() {
+                out.push(format!(
+                    "receiver {:?}: {kind} ({} entries) are accepted but not delivered yet; only webhook_configs are",
+                    r.name,
+                    list.len()
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The engine's setup for `config`.
+pub fn build_setup(config: &Config) -> Result<Setup, String> {
+    for w in unsupported(config) {
+        tracing::warn!("{w}");
+    }
+    let receivers: HashMap<String, Vec<IntegrationInfo>> = config
+        .receivers()
+        .iter()
+        .map(|r| {
+            let integrations =
+                r.webhook_configs.iter().map(|w| IntegrationInfo { send_resolved: w.send_resolved }).collect();
+            (r.name.clone(), integrations)
+        })
+        .collect();
+    let inhibit_rules = config
+        .inhibit_rules()
+        .iter()
+        .map(|r| InhibitRule { source: r.source.clone(), target: r.target.clone(), equal: r.equal.clone() })
+        .collect();
+    let intervals = config.time_intervals().to_vec();
+    Ok(Setup {
+        route: config.route().clone(),
+        inhibit_rules,
+        receivers,
+        intervals: Box::new(move |name, t| intervals.iter().any(|i| i.name == name && i.contains(t))),
+        resolve_timeout: config.resolve_timeout(),
+    })
+}
+
+/// The notifiers' targets for `config`, reading `url_file`s.
+pub fn build_targets(config: &Config) -> Result<Targets, String> {
+    let mut targets = Targets::new();
+    for r in config.receivers() {
+        let mut list = Vec::new();
+        for (i, w) in r.webhook_configs.iter().enumerate() {
+            let url = match (&w.url, &w.url_file) {
+                (Some(u), _) => u.expose().to_string(),
+                (None, Some(f)) => std::fs::read_to_string(f)
+                    .map_err(|e| format!("receiver {:?} webhook_configs[{i}]: cannot read url_file {f}: {e}", r.name))?
+                    .trim()
+                    .to_string(),
+                (None, None) => return Err(format!("receiver {:?} webhook_configs[{i}]: no url", r.name)),
+            };
+            list.push(Target::Webhook(WebhookTarget { url, max_alerts: w.max_alerts }));
+        }
+        targets.insert(r.name.clone(), list);
+    }
+    Ok(targets)
+}
+
+/// `triage check-config FILE`: a summary, or every problem.
+pub fn check_config_file(path: &Path) -> Result<String, Vec<String>> {
+    let (_, config) = load_config(Some(path))
+        .map_err(|e| e.lines().skip(1).map(str::to_string).collect::<Vec<_>>())
+        .map_err(|v| if v.is_empty() { vec![format!("cannot read {}", path.display())] } else { v })?;
+    if let Err(e) = build_targets(&config) {
+        return Err(vec![e]);
+    }
+    let mut routes = 0;
+    config.route().walk(|_| routes += 1);
+    let mut summary = format!(
+        "Found:\n - global config\n - route ({routes} routes)\n - {} inhibit rules\n - {} receivers\n - {} time intervals\n - {} templates",
+        config.inhibit_rules().len(),
+        config.receivers().len(),
+        config.time_intervals().len(),
+        config.templates().len()
+    );
+    for w in unsupported(&config) {
+        summary.push_str(&format!("\nwarning: {w}"));
+    }
+    Ok(summary)
+}

@@ -1,0 +1,146 @@
+//! The store: where triage keeps what must survive a restart.
+//!
+//! Alerts, their history, silences, the notification log, group timers and notification
+//! decisions. Writes arrive as [`Write`] values and are committed in batches by
+//! [`writer::spawn`] (group commit): a caller is answered only after its writes are durable.
+//! Backends implement the small [`Store`] trait; `tests/store_contract.rs` runs the same
+//! contract against each.
+
+pub mod sqlite;
+pub mod writer;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use triage_core::{Alert, Fingerprint};
+
+/// A store failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database reported an error.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrating the schema failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored row could not be decoded.
+    #[error("corrupt row in {table}: {reason}")]
+    Corrupt {
+        /// The table.
+        table: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The writer task is gone (shutting down).
+    #[error("store writer stopped")]
+    WriterGone,
+}
+
+/// One state change of an alert, for the history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Transition {
+    /// The alert.
+    pub fingerprint: Fingerprint,
+    /// When the change took effect.
+    pub at: Timestamp,
+    /// `firing` or `resolved`.
+    pub state: &'static str,
+    /// The alert's labels as JSON.
+    pub labels_json: String,
+}
+
+/// A notification decision, for "why was I (not) paged".
+#[derive(Clone, Debug, PartialEq)]
+pub struct NotificationRecord {
+    /// When.
+    pub at: Timestamp,
+    /// The group.
+    pub group_key: String,
+    /// The receiver.
+    pub receiver: String,
+    /// The integration's index in the receiver.
+    pub integration: usize,
+    /// `sent`, `failed` or `skipped`.
+    pub outcome: &'static str,
+    /// The reason or error.
+    pub detail: String,
+    /// How many alerts were in it.
+    pub alerts: usize,
+}
+
+pub use triage_core::engine::NotifyLogKey;
+
+/// One write. A batch of writes commits atomically.
+#[derive(Clone, Debug)]
+pub enum Write {
+    /// Insert or replace alerts.
+    Alerts(Vec<Arc<Alert>>),
+    /// Delete alerts.
+    DeleteAlerts(Vec<Fingerprint>),
+    /// Append history.
+    Transitions(Vec<Transition>),
+    /// Insert or replace a silence (id, JSON body, updated at).
+    Silence(String, String, Timestamp),
+    /// Delete silences.
+    DeleteSilences(Vec<String>),
+    /// Set a notification log entry (JSON) with its expiry.
+    NotifyLog(NotifyLogKey, String, Timestamp),
+    /// Drop notification log entries that expired before this time.
+    ExpireNotifyLog(Timestamp),
+    /// Set (or, with `None`, delete) saved group timers: key, next flush, has flushed.
+    GroupTimers(Vec<(String, Option<(Timestamp, bool)>)>),
+    /// Record notification decisions.
+    Notifications(Vec<NotificationRecord>),
+}
+
+/// Everything loaded at start.
+#[derive(Clone, Debug, Default)]
+pub struct Loaded {
+    /// Alerts.
+    pub alerts: Vec<Alert>,
+    /// Silences as (id, JSON body).
+    pub silences: Vec<(String, String)>,
+    /// Notification log entries as JSON.
+    pub notify_log: Vec<(NotifyLogKey, String, Timestamp)>,
+    /// Group timers.
+    pub group_timers: Vec<(String, Timestamp, bool)>,
+}
+
+/// A history query.
+#[derive(Clone, Debug, Default)]
+pub struct HistoryQuery {
+    /// Only this alert.
+    pub fingerprint: Option<Fingerprint>,
+    /// From this time.
+    pub since: Option<Timestamp>,
+    /// At most this many rows, newest first.
+    pub limit: u32,
+}
+
+/// A storage backend.
+pub trait Store: Send + Sync + 'static {
+    /// Loads the durable state.
+    fn load(&self) -> impl Future<Output = Result<Loaded, StoreError>> + Send;
+    /// Commits a batch atomically.
+    fn commit(&self, batch: &[Write]) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Reads history, newest first.
+    fn history(&self, q: &HistoryQuery) -> impl Future<Output = Result<Vec<Transition>, StoreError>> + Send;
+    /// Reads notification decisions, newest first.
+    fn notifications(
+        &self,
+        since: Option<Timestamp>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<NotificationRecord>, StoreError>> + Send;
+}
+
+/// Microseconds since the epoch, the stored time unit.
+pub fn to_micros(ts: Timestamp) -> i64 {
+    ts.as_microsecond()
+}
+
+/// The inverse of [`to_micros`].
+pub fn from_micros(us: i64) -> Timestamp {
+    Timestamp::from_microsecond(us).unwrap_or(Timestamp::UNIX_EPOCH)
+}

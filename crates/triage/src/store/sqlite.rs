@@ -1,0 +1,337 @@
+//! The embedded SQLite store (the default), in WAL mode with `synchronous=FULL`: a commit is
+//! on disk before the caller is answered.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{AssertSqlSafe, Row};
+use triage_core::{Alert, Fingerprint, LabelSet};
+
+use super::{
+    HistoryQuery, Loaded, NotificationRecord, NotifyLogKey, Store, StoreError, Transition, Write, from_micros,
+    to_micros,
+};
+
+/// The schema, in order. Each entry runs once, recorded in `schema_version`.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
+
+/// Rows per multi-row INSERT (8 parameters each stays under SQLite's limit).
+const CHUNK: usize = 500;
+
+/// SQLite behind sqlx.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+/// How hard a commit waits for the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Durability {
+    /// fsync on every commit: survives power loss.
+    Full,
+    /// fsync at checkpoints only: survives a process crash (kill -9), not power loss.
+    Normal,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `dir/triage.db` and migrates it.
+    pub async fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Corrupt {
+            table: "-",
+            reason: format!("cannot create data dir {}: {e}", dir.display()),
+        })?;
+        let path = dir.join("triage.db");
+        let opts = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(match durability {
+                Durability::Full => SqliteSynchronous::Full,
+                Durability::Normal => SqliteSynchronous::Normal,
+            })
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("cache_size", "-8000");
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
+        let store = SqliteStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        sqlx::query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)")
+            .execute(&self.pool)
+            .await?;
+        for (version, sql) in MIGRATIONS {
+            let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_version WHERE version = ?")
+                .bind(version)
+                .fetch_optional(&self.pool)
+                .await?;
+            if done.is_some() {
+                continue;
+            }
+            let mut tx = self.pool.begin().await?;
+            sqlx::raw_sql(AssertSqlSafe(*sql)).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO schema_version (version) VALUES (?)").bind(version).execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+}
+
+fn corrupt(table: &'static str, reason: impl ToString) -> StoreError {
+    StoreError::Corrupt { table, reason: reason.to_string() }
+}
+
+fn placeholders(rows: usize, cols: usize) -> String {
+    let one = format!("({})", vec!["?"; cols].join(","));
+    vec![one; rows].join(",")
+}
+
+impl Store for SqliteStore {
+    async fn load(&self) -> Result<Loaded, StoreError> {
+        let mut out = Loaded::default();
+        let rows = sqlx::query(
+            "SELECT labels, annotations, starts_at, ends_at, updated_at, generator_url, timeout FROM alerts",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        out.alerts.reserve(rows.len());
+        for r in rows {
+            let labels: LabelSet = serde_json::from_str(r.get::<&str, _>(0)).map_err(|e| corrupt("alerts", e))?;
+            let annotations: LabelSet = serde_json::from_str(r.get::<&str, _>(1)).map_err(|e| corrupt("alerts", e))?;
+            out.alerts.push(Alert {
+                labels,
+                annotations,
+                starts_at: from_micros(r.get(2)),
+                ends_at: r.get::<Option<i64>, _>(3).map(from_micros),
+                updated_at: from_micros(r.get(4)),
+                generator_url: r.get(5),
+                timeout: r.get::<i64, _>(6) != 0,
+            });
+        }
+        for r in sqlx::query("SELECT id, body FROM silences").fetch_all(&self.pool).await? {
+            out.silences.push((r.get(0), r.get(1)));
+        }
+        for r in sqlx::query("SELECT group_key, receiver, integration, entry, expires_at FROM notify_log")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let key =
+                NotifyLogKey { group_key: r.get(0), receiver: r.get(1), integration: r.get::<i64, _>(2) as usize };
+            out.notify_log.push((key, r.get(3), from_micros(r.get(4))));
+        }
+        for r in
+            sqlx::query("SELECT group_key, next_flush, has_flushed FROM group_timers").fetch_all(&self.pool).await?
+        {
+            out.group_timers.push((r.get(0), from_micros(r.get(1)), r.get::<i64, _>(2) != 0));
+        }
+        Ok(out)
+    }
+
+    async fn commit(&self, batch: &[Write]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for w in batch {
+            match w {
+                Write::Alerts(alerts) => {
+                    for chunk in alerts.chunks(CHUNK) {
+                        let sql = format!(
+                            "INSERT OR REPLACE INTO alerts (fingerprint, labels, annotations, starts_at, ends_at, \
+                             updated_at, generator_url, timeout) VALUES {}",
+                            placeholders(chunk.len(), 8)
+                        );
+                        let mut q = sqlx::query(AssertSqlSafe(sql));
+                        for a in chunk {
+                            q = q
+                                .bind(a.fingerprint().0 as i64)
+                                .bind(serde_json::to_string(&a.labels).unwrap_or_default())
+                                .bind(serde_json::to_string(&a.annotations).unwrap_or_default())
+                                .bind(to_micros(a.starts_at))
+                                .bind(a.ends_at.map(to_micros))
+                                .bind(to_micros(a.updated_at))
+                                .bind(a.generator_url.as_str())
+                                .bind(a.timeout as i64);
+                        }
+                        q.execute(&mut *tx).await?;
+                    }
+                }
+                Write::DeleteAlerts(fps) => {
+                    for fp in fps {
+                        sqlx::query("DELETE FROM alerts WHERE fingerprint = ?")
+                            .bind(fp.0 as i64)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                Write::Transitions(ts) => {
+                    for chunk in ts.chunks(CHUNK) {
+                        let sql = format!(
+                            "INSERT INTO transitions (fingerprint, at, state, labels) VALUES {}",
+                            placeholders(chunk.len(), 4)
+                        );
+                        let mut q = sqlx::query(AssertSqlSafe(sql));
+                        for t in chunk {
+                            q = q
+                                .bind(t.fingerprint.0 as i64)
+                                .bind(to_micros(t.at))
+                                .bind(t.state)
+                                .bind(t.labels_json.as_str());
+                        }
+                        q.execute(&mut *tx).await?;
+                    }
+                }
+                Write::Silence(id, body, at) => {
+                    sqlx::query("INSERT OR REPLACE INTO silences (id, body, updated_at) VALUES (?, ?, ?)")
+                        .bind(id.as_str())
+                        .bind(body.as_str())
+                        .bind(to_micros(*at))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Write::DeleteSilences(ids) => {
+                    for id in ids {
+                        sqlx::query("DELETE FROM silences WHERE id = ?").bind(id.as_str()).execute(&mut *tx).await?;
+                    }
+                }
+                Write::NotifyLog(key, entry, expires) => {
+                    sqlx::query(
+                        "INSERT OR REPLACE INTO notify_log (group_key, receiver, integration, entry, expires_at) \
+                         VALUES (?, ?, ?, ?, ?)",
+                    )
+                    .bind(key.group_key.as_str())
+                    .bind(key.receiver.as_str())
+                    .bind(key.integration as i64)
+                    .bind(entry.as_str())
+                    .bind(to_micros(*expires))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Write::ExpireNotifyLog(before) => {
+                    sqlx::query("DELETE FROM notify_log WHERE expires_at < ?")
+                        .bind(to_micros(*before))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Write::GroupTimers(timers) => {
+                    for (key, timer) in timers {
+                        match timer {
+                            Some((next, flushed)) => {
+                                sqlx::query(
+                                    "INSERT OR REPLACE INTO group_timers (group_key, next_flush, has_flushed) VALUES (?, ?, ?)",
+                                )
+                                .bind(key.as_str())
+                                .bind(to_micros(*next))
+                                .bind(*flushed as i64)
+                                .execute(&mut *tx)
+                                .await?;
+                            }
+                            None => {
+                                sqlx::query("DELETE FROM group_timers WHERE group_key = ?")
+                                    .bind(key.as_str())
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
+                        }
+                    }
+                }
+                Write::Notifications(recs) => {
+                    for r in recs {
+                        sqlx::query(
+                            "INSERT INTO notifications (at, group_key, receiver, integration, outcome, detail, alerts) \
+                             VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        )
+                        .bind(to_micros(r.at))
+                        .bind(r.group_key.as_str())
+                        .bind(r.receiver.as_str())
+                        .bind(r.integration as i64)
+                        .bind(r.outcome)
+                        .bind(r.detail.as_str())
+                        .bind(r.alerts as i64)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn history(&self, q: &HistoryQuery) -> Result<Vec<Transition>, StoreError> {
+        let limit = if q.limit == 0 { 1000 } else { q.limit.min(100_000) } as i64;
+        let since = q.since.map(to_micros).unwrap_or(i64::MIN);
+        let rows = match q.fingerprint {
+            Some(fp) => {
+                sqlx::query(
+                    "SELECT fingerprint, at, state, labels FROM transitions WHERE fingerprint = ? AND at >= ? \
+                     ORDER BY at DESC, id DESC LIMIT ?",
+                )
+                .bind(fp.0 as i64)
+                .bind(since)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(
+                    "SELECT fingerprint, at, state, labels FROM transitions WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?",
+                )
+                .bind(since)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.into_iter()
+            .map(|r| {
+                let state = match r.get::<&str, _>(2) {
+                    "firing" => "firing",
+                    "resolved" => "resolved",
+                    other => return Err(corrupt("transitions", format!("unknown state {other:?}"))),
+                };
+                Ok(Transition {
+                    fingerprint: Fingerprint(r.get::<i64, _>(0) as u64),
+                    at: from_micros(r.get(1)),
+                    state,
+                    labels_json: r.get(3),
+                })
+            })
+            .collect()
+    }
+
+    async fn notifications(
+        &self,
+        since: Option<jiff::Timestamp>,
+        limit: u32,
+    ) -> Result<Vec<NotificationRecord>, StoreError> {
+        let limit = if limit == 0 { 1000 } else { limit.min(100_000) } as i64;
+        let rows = sqlx::query(
+            "SELECT at, group_key, receiver, integration, outcome, detail, alerts FROM notifications \
+             WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?",
+        )
+        .bind(since.map(to_micros).unwrap_or(i64::MIN))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                let outcome = match r.get::<&str, _>(4) {
+                    "sent" => "sent",
+                    "failed" => "failed",
+                    "skipped" => "skipped",
+                    other => return Err(corrupt("notifications", format!("unknown outcome {other:?}"))),
+                };
+                Ok(NotificationRecord {
+                    at: from_micros(r.get(0)),
+                    group_key: r.get(1),
+                    receiver: r.get(2),
+                    integration: r.get::<i64, _>(3) as usize,
+                    outcome,
+                    detail: r.get(5),
+                    alerts: r.get::<i64, _>(6) as usize,
+                })
+            })
+            .collect()
+    }
+}
