@@ -109,9 +109,36 @@ pub struct ServeOptions {
     pub notify_timeout: Duration,
 }
 
-/// Runs the server until SIGINT or SIGTERM. SIGHUP reloads the configuration.
-pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+/// A running server.
+pub struct Running {
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// Reloads the configuration file.
+    pub reloader: Arc<Reloader>,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    writer: writer::StoreWriter,
+}
+
+impl Running {
+    /// Stops serving, then waits until everything queued for the store is committed.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        (&mut self.task).await??;
+        self.writer.flush().await?;
+        Ok(())
+    }
+}
+
+/// Starts triage on an already bound listener and returns once it serves.
+pub async fn start(
+    opts: ServeOptions,
+    listener: tokio::net::TcpListener,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Running> {
+    let addr = listener.local_addr()?;
     let started = clock.now();
     let (yaml, config) = load_config(opts.config.as_deref()).map_err(anyhow::Error::msg)?;
     let setup = build_setup(&config).map_err(anyhow::Error::msg)?;
@@ -148,7 +175,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let core = Engine::new(setup, loaded.alerts, Silences::from_silences(silences, now), nflog, timers, now);
 
     let store_writer = writer::spawn(Arc::clone(&store), Arc::clone(&metrics));
-    let external_url = opts.external_url.clone().unwrap_or_else(|| format!("http://{}", opts.listen));
+    let external_url = opts.external_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let notifiers = Arc::new(Notifiers::new(targets, external_url, opts.notify_timeout));
     let handle =
         engine::spawn(core, store_writer.clone(), Arc::clone(&notifiers), Arc::clone(&metrics), Arc::clone(&clock));
@@ -163,20 +190,33 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     });
     let state = AppState { engine: handle, runtime, reloader: Arc::clone(&reloader) };
     let app = api::router(state, opts.max_body_bytes);
+    tracing::info!(address = %addr, data_dir = %opts.data_dir.display(), "triage is listening");
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stop_rx.await;
+            })
+            .await?;
+        Ok(())
+    });
+    Ok(Running { addr, reloader, stop: Some(stop_tx), task, writer: store_writer })
+}
 
+/// Runs the server until SIGINT or SIGTERM. SIGHUP reloads the configuration.
+pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let listener =
         tokio::net::TcpListener::bind(opts.listen).await.with_context(|| format!("listening on {}", opts.listen))?;
-    tracing::info!(address = %listener.local_addr()?, data_dir = %opts.data_dir.display(), "triage is listening");
-
-    let hup = Arc::clone(&reloader);
+    let running = start(opts, listener, Arc::new(SystemClock)).await?;
+    let hup = Arc::clone(&running.reloader);
     tokio::spawn(async move {
         let Ok(mut sig) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else { return };
         while sig.recv().await.is_some() {
             let _ = hup.reload().await;
         }
     });
-    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
-    store_writer.flush().await.ok();
+    shutdown().await;
+    running.stop().await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -17,8 +17,7 @@ use std::fmt;
 use jiff::{SignedDuration, Timestamp};
 use yaml_serde::{Mapping, Value};
 
-use crate::labels::LabelSet;
-use crate::matcher::{Matcher, all_match};
+pub use crate::inhibit::InhibitRule;
 use crate::route::Route;
 use crate::timeinterval::{NamedTimeInterval, TimeInterval};
 pub use duration::{DurationError, PromDuration, format_duration, parse_duration};
@@ -148,35 +147,6 @@ impl Diagnostics {
     }
 }
 
-/// An inhibit rule: while an alert matching `source` fires, alerts matching `target` with the
-/// same values of the `equal` labels are muted.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InhibitRule {
-    /// Matchers for the inhibiting alert (sorted; `source_match*` included).
-    pub source: Vec<Matcher>,
-    /// Matchers for the inhibited alert (sorted; `target_match*` included).
-    pub target: Vec<Matcher>,
-    /// Labels that must have equal values (a missing label counts as `""`), sorted.
-    pub equal: Vec<String>,
-}
-
-impl InhibitRule {
-    /// Whether `labels` can inhibit.
-    pub fn source_matches(&self, labels: &LabelSet) -> bool {
-        all_match(&self.source, labels)
-    }
-
-    /// Whether `labels` can be inhibited.
-    pub fn target_matches(&self, labels: &LabelSet) -> bool {
-        all_match(&self.target, labels)
-    }
-
-    /// Whether the `equal` labels agree between a source and a target.
-    pub fn equal_labels(&self, source: &LabelSet, target: &LabelSet) -> bool {
-        self.equal.iter().all(|n| source.value(n) == target.value(n))
-    }
-}
-
 /// A validated configuration, with the parts the runtime needs compiled.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -252,6 +222,11 @@ impl Config {
     /// The time interval named `name`.
     pub fn time_interval(&self, name: &str) -> Option<&NamedTimeInterval> {
         self.time_intervals.iter().find(|t| t.name == name)
+    }
+
+    /// Whether the time interval `name` exists and contains `t`.
+    pub fn time_interval_contains(&self, name: &str, t: Timestamp) -> bool {
+        self.time_interval(name).is_some_and(|ti| ti.contains(t))
     }
 
     /// Whether `t` is inside any of the named intervals (how Alertmanager evaluates a route's

@@ -33,9 +33,13 @@ pub async fn list(State(st): State<AppState>, RawQuery(raw): RawQuery) -> Result
 pub async fn post(State(st): State<AppState>, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
     let posted: PostableSilence = serde_json::from_slice(&body).map_err(|e| {
         let msg = e.to_string();
-        match msg.strip_prefix("missing field `") {
-            Some(rest) => ApiError::Required(format!("{} in body is required", rest.split('`').next().unwrap_or(""))),
-            None => ApiError::Parse(format!("parsing silence body failed, because {msg}")),
+        if let Some(rest) = msg.strip_prefix("missing field `") {
+            ApiError::Required(format!("{} in body is required", rest.split('`').next().unwrap_or("")))
+        } else if msg.contains("in body should have at least") {
+            // A schema violation, which go-swagger answers with 422.
+            ApiError::Required(msg.split(" at line ").next().unwrap_or(&msg).to_string())
+        } else {
+            ApiError::Parse(format!("parsing silence body failed, because {msg}"))
         }
     })?;
     let (tx, rx) = oneshot::channel();
