@@ -16,7 +16,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::config::model::null_default;
+use crate::config::model::{null_default, parse_scalar};
 use crate::quote::go_quote;
 
 /// Why a time interval was rejected (Alertmanager's wording).
@@ -238,8 +238,7 @@ macro_rules! inclusive_range {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
-                let s = String::deserialize(d)?;
-                $name::parse(&s).map_err(serde::de::Error::custom)
+                parse_scalar(d, "a range such as a:b", $name::parse)
             }
         }
 
@@ -392,8 +391,7 @@ impl Location {
 
 impl<'de> Deserialize<'de> for Location {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Location, D::Error> {
-        let s = String::deserialize(d)?;
-        Location::parse(&s).map_err(serde::de::Error::custom)
+        parse_scalar(d, "a time zone name", Location::parse)
     }
 }
 

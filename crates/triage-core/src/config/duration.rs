@@ -141,8 +141,7 @@ impl Serialize for PromDuration {
 
 impl<'de> Deserialize<'de> for PromDuration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<PromDuration, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        super::model::parse_scalar(d, "a duration such as 1h30m", |s| s.parse())
     }
 }
 

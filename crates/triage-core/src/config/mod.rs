@@ -135,7 +135,7 @@ pub(crate) struct Diagnostics {
 
 impl Diagnostics {
     pub(crate) fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.errors.push(ConfigError::new(path, message));
+        self.errors.push(ConfigError::new(path, one_line(message.into())));
     }
 
     pub(crate) fn skipped(&self, path: &str) -> bool {
@@ -238,6 +238,16 @@ impl Config {
     /// Template files to load.
     pub fn templates(&self) -> &[String] {
         &self.file.templates
+    }
+}
+
+/// Keeps the first and last lines of a multi-line message (the regex crate's errors draw the
+/// pattern with a caret in between), so that errors print one per line.
+fn one_line(message: String) -> String {
+    let mut lines = message.lines().map(str::trim).filter(|l| !l.is_empty());
+    match (lines.next(), lines.last()) {
+        (Some(first), Some(last)) => format!("{first} {}", last.strip_prefix("error: ").unwrap_or(last)),
+        _ => message,
     }
 }
 
@@ -376,7 +386,8 @@ fn piece<T: serde::de::DeserializeOwned>(value: Value, path: &str, diag: &mut Di
     match result {
         Ok(w) => Some(w.piece),
         Err(e) => {
-            diag.errors.push(piece_error(path, &e));
+            let e = piece_error(path, &e);
+            diag.push(e.path, e.message);
             diag.unread.insert(path.to_string());
             None
         }

@@ -421,6 +421,32 @@ fn redact(v: &yaml_serde::Value) -> yaml_serde::Value {
     }
 }
 
+/// Serde helper: reads a scalar as text and converts it with `parse`. The conversion runs
+/// inside the deserializer's visit, so YAML errors point at the scalar itself.
+pub(crate) fn parse_scalar<'de, D, T, E>(d: D, expecting: &'static str, parse: fn(&str) -> Result<T, E>) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    E: fmt::Display,
+{
+    struct ScalarVisitor<T, E>(fn(&str) -> Result<T, E>, &'static str);
+    impl<T, E: fmt::Display> serde::de::Visitor<'_> for ScalarVisitor<T, E> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.1)
+        }
+        fn visit_str<Er: serde::de::Error>(self, s: &str) -> Result<T, Er> {
+            (self.0)(s).map_err(Er::custom)
+        }
+        fn visit_i64<Er: serde::de::Error>(self, n: i64) -> Result<T, Er> {
+            self.visit_str(&n.to_string())
+        }
+        fn visit_u64<Er: serde::de::Error>(self, n: u64) -> Result<T, Er> {
+            self.visit_str(&n.to_string())
+        }
+    }
+    d.deserialize_str(ScalarVisitor(parse, expecting))
+}
+
 /// Serde helper: a YAML `null` (an empty key) reads as the default, as Go's yaml.v2 does.
 pub(crate) fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
 where

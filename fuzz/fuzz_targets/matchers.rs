@@ -1,0 +1,16 @@
+//! Fuzzes the matcher parser (API filters, amtool arguments, config `matchers`).
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use triage_core::matcher::parse_matchers;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(s) = std::str::from_utf8(data) {
+        if let Ok(ms) = parse_matchers(s) {
+            for m in ms {
+                // A parsed matcher prints in a form that parses back to itself.
+                let again = triage_core::Matcher::parse(&m.to_string()).expect("printed matcher parses");
+                assert_eq!(again, m);
+            }
+        }
+    }
+});
