@@ -191,7 +191,7 @@ async fn run(url: &str, n: usize, batch: usize, concurrency: usize, target: &str
     let status = resp.status();
     let body = resp.bytes().await?;
     let secs = t.elapsed().as_secs_f64();
-    let count = serde_json::from_slice::<Vec<serde_json::de::IgnoredAny>>(&body).map(|v| v.len()).ok();
+    let count = serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(&body).map(|v| v.len()).ok();
     let ok = status.is_success() && count == Some(n);
     println!(
         "{}",
