@@ -19,7 +19,9 @@ READY_TIMEOUT=30
 echo "== building loadgen and triage (release)" >&2
 cargo build --release -q -p loadgen
 triage_built=1
-if ! cargo build --release -q -p triage; then
+if [ "${BENCH_ONLY:-triage}" != triage ]; then
+    triage_built=0
+elif ! cargo build --release -q -p triage; then
     echo "== triage did not build; only Alertmanager will be measured" >&2
     triage_built=0
 fi
@@ -105,6 +107,7 @@ start_triage() {
 sides=(alertmanager triage)
 [ -n "${BENCH_ONLY:-}" ] && sides=("$BENCH_ONLY")
 started=()
+status=0
 for side in "${sides[@]}"; do
     : >"$work/$side.jsonl"
     if "start_$side"; then
@@ -112,10 +115,10 @@ for side in "${sides[@]}"; do
         echo "== $side ready at ${url[$side]} (pid ${pid[$side]})" >&2
     else
         echo "== $side: could not be started; its column will be n/a" >&2
+        status=1
     fi
 done
 
-status=0
 for side in "${started[@]}"; do
     echo "== loading $side" >&2
     if ! "$LOADGEN" run --url "${url[$side]}" --target "$side" "$@" | tee -a "$work/$side.jsonl"; then

@@ -378,14 +378,13 @@ impl Engine {
     }
 
     /// Replaces the setup (reload): groups are rebuilt from the held alerts, keeping the
-    /// timers of groups whose key is unchanged.
+    /// timers of groups whose key is unchanged. Deliveries in flight stay pending: their
+    /// results still write the notification log, so a reload never causes a resend.
     pub fn reload(&mut self, setup: Setup, now: Timestamp) {
         let timers: HashMap<String, GroupTimer> = self.dispatcher.timers().into_iter().collect();
         self.setup = Arc::new(setup);
         self.inhibitor = Inhibitor::new(self.setup.inhibit_rules.clone());
         self.dispatcher = Dispatcher::with_saved_timers(timers);
-        self.pending.clear();
-        self.in_flight.clear();
         for held in self.alerts.values() {
             self.inhibitor.upsert(&held.alert);
             self.dispatcher.insert(&self.setup.route, &held.alert, now);

@@ -349,7 +349,8 @@ routes:
     fn alertmanager_route_match_table() {
         let t = tree(AM_TREE);
         let labels = |v: &[&str]| GroupBy::Labels(v.iter().map(|s| s.to_string()).collect());
-        let cases: Vec<(LabelSet, Vec<(&str, GroupBy, i64, &str)>)> = vec![
+        type Hit<'a> = (&'a str, GroupBy, i64, &'a str);
+        let cases: Vec<(LabelSet, Vec<Hit>)> = vec![
             (ls(&[("owner", "team-A")]), vec![("notify-A", labels(&[]), 30, r#"{}/{owner="team-A"}"#)]),
             (
                 ls(&[("owner", "team-A"), ("env", "unset")]),
@@ -392,7 +393,7 @@ routes:
             (ls(&[("owner", "nobody")]), vec![("notify-def", labels(&[]), 30, "{}")]),
         ];
         for (input, want) in cases {
-            let got: Vec<(&str, GroupBy, i64, &str)> = t
+            let got: Vec<Hit> = t
                 .match_labels(&input)
                 .into_iter()
                 .map(|r| (r.opts.receiver.as_str(), r.opts.group_by.clone(), r.opts.group_wait.as_secs(), r.key()))

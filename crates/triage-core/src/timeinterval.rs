@@ -562,7 +562,7 @@ mod tests {
         let mut t = at("2024-03-30T22:00:00Z");
         while t < at("2024-03-31T04:00:00Z") {
             assert!(!gap.contains(t), "{t}");
-            t = t + jiff::SignedDuration::from_mins(5);
+            t += jiff::SignedDuration::from_mins(5);
         }
         // The calendar's last day of March, not Alertmanager's 30th.
         let last = ti("days_of_month: ['-1']\nlocation: Europe/Zurich");

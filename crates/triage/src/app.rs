@@ -18,13 +18,13 @@ use triage_core::silence::{Silence, Silences};
 
 use crate::api::{self, AppState};
 use crate::clock::{Clock, SystemClock};
-use crate::engine::{self, Command, EngineHandle};
+use crate::engine::{self, Command, EngineHandle, Replayed};
 use crate::metrics::{KindLabel, Metrics};
 use crate::nflog::EntryJson;
 use crate::notify::Notifiers;
 use crate::setup::{build_setup, build_targets, load_config};
 use crate::store::sqlite::{Durability, SqliteStore};
-use crate::store::{Store, writer};
+use crate::store::{LoggedBatch, Store, writer};
 
 /// The running configuration, as the API shows it.
 pub struct Runtime {
@@ -118,6 +118,7 @@ pub struct Running {
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
     writer: writer::StoreWriter,
+    engine: EngineHandle,
 }
 
 impl Running {
@@ -127,6 +128,10 @@ impl Running {
             let _ = s.send(());
         }
         (&mut self.task).await??;
+        let (tx, rx) = oneshot::channel();
+        if self.engine.send(Command::Checkpoint(tx)).await.is_ok() {
+            rx.await.map_err(|_| anyhow::anyhow!("engine stopped"))?.map_err(anyhow::Error::msg)?;
+        }
         self.writer.flush().await?;
         Ok(())
     }
@@ -172,13 +177,20 @@ pub async fn start(
         .map(|(k, next_flush, has_flushed)| (k, GroupTimer { next_flush, has_flushed }))
         .collect();
     tracing::info!(alerts = loaded.alerts.len(), silences = silences.len(), groups = timers.len(), "restored state");
-    let core = Engine::new(setup, loaded.alerts, Silences::from_silences(silences, now), nflog, timers, now);
+    let mut core = Engine::new(setup, loaded.alerts, Silences::from_silences(silences, now), nflog, timers, now);
+    let replayed = replay(&mut core, &loaded.ingest_log);
 
     let store_writer = writer::spawn(Arc::clone(&store), Arc::clone(&metrics));
     let external_url = opts.external_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let notifiers = Arc::new(Notifiers::new(targets, external_url, opts.notify_timeout));
-    let handle =
-        engine::spawn(core, store_writer.clone(), Arc::clone(&notifiers), Arc::clone(&metrics), Arc::clone(&clock));
+    let handle = engine::spawn(
+        core,
+        replayed,
+        store_writer.clone(),
+        Arc::clone(&notifiers),
+        Arc::clone(&metrics),
+        Arc::clone(&clock),
+    );
     let runtime = Arc::new(ArcSwap::from_pointee(Runtime::new(yaml, config, started)));
     let reloader = Arc::new(Reloader {
         config_path: opts.config.clone(),
@@ -188,7 +200,7 @@ pub async fn start(
         metrics,
         store,
     });
-    let state = AppState { engine: handle, runtime, reloader: Arc::clone(&reloader) };
+    let state = AppState { engine: handle.clone(), runtime, reloader: Arc::clone(&reloader) };
     let app = api::router(state, opts.max_body_bytes);
     tracing::info!(address = %addr, data_dir = %opts.data_dir.display(), "triage is listening");
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -200,7 +212,29 @@ pub async fn start(
             .await?;
         Ok(())
     });
-    Ok(Running { addr, reloader, stop: Some(stop_tx), task, writer: store_writer })
+    Ok(Running { addr, reloader, stop: Some(stop_tx), task, writer: store_writer, engine: handle })
+}
+
+/// Re-runs the ingestion of every batch still in the ingest log, in order, each with the time
+/// and resolve_timeout it was received with.
+fn replay(core: &mut Engine, log: &[LoggedBatch]) -> Replayed {
+    let mut out = Replayed { next_seq: 1, had_log: !log.is_empty(), ..Default::default() };
+    for b in log {
+        out.next_seq = out.next_seq.max(b.seq + 1);
+        let Ok(posted) = crate::api::alerts::parse_alerts(&b.body) else {
+            tracing::error!(seq = b.seq, "skipping an unreadable logged batch");
+            continue;
+        };
+        let alerts: Vec<_> =
+            posted.into_iter().filter_map(|p| p.into_alert(b.received_at, b.resolve_timeout).ok()).collect();
+        let ing = core.ingest(alerts, b.received_at);
+        out.dirty.extend(ing.stored.iter().map(|a| a.fingerprint()));
+        out.changes.extend(ing.changes);
+    }
+    if out.had_log {
+        tracing::info!(batches = log.len(), alerts = out.dirty.len(), "replayed the ingest log");
+    }
+    out
 }
 
 /// Runs the server until SIGINT or SIGTERM. SIGHUP reloads the configuration.

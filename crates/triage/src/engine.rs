@@ -2,7 +2,7 @@
 //! (API handlers only read), turns commands, timers and delivery results into calls on it,
 //! and hands what must survive a restart to the store writer.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,12 +18,16 @@ use crate::clock::Clock;
 use crate::metrics::{IntegrationLabel, KindLabel, Metrics};
 use crate::notify::Notifiers;
 use crate::store::writer::StoreWriter;
-use crate::store::{NotificationRecord, Transition, Write};
+use crate::store::{LoggedBatch, NotificationRecord, Transition, Write};
 
 /// How long expired silences are kept (Alertmanager's default data retention).
 pub const SILENCE_RETENTION: SignedDuration = SignedDuration::from_hours(120);
 /// How long a resolved alert is held before it is dropped.
 pub const RESOLVED_RETENTION: SignedDuration = SignedDuration::from_mins(30);
+/// How often the alerts table and history are brought up to date and the ingest log trimmed.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(10);
+/// Checkpoint early once this many bytes are logged since the last one.
+const CHECKPOINT_BYTES: usize = 64 << 20;
 /// How often timeouts and garbage are looked at.
 const HOUSEKEEPING: Duration = Duration::from_secs(15);
 /// Most commands handled in one turn of the loop.
@@ -31,8 +35,10 @@ const MAX_COMMANDS_PER_TURN: usize = 512;
 
 /// What the engine is asked to do.
 pub enum Command {
-    /// Accept validated alerts; answered once they are committed.
-    Ingest(Vec<Alert>, oneshot::Sender<Result<(), String>>),
+    /// Accept validated alerts; answered once their batch is in the ingest log.
+    Ingest(IngestBatch, oneshot::Sender<Result<(), String>>),
+    /// Write a checkpoint now; answered once committed.
+    Checkpoint(oneshot::Sender<Result<(), String>>),
     /// Create or update a silence; answered with its id once committed.
     SetSilence(PostableSilence, oneshot::Sender<Result<String, SilenceError>>),
     /// Expire a silence; answered once committed.
@@ -41,6 +47,31 @@ pub enum Command {
     Reload(Box<Setup>, oneshot::Sender<()>),
     /// A delivery finished.
     Delivered(Box<Outgoing>, Result<(), String>, Duration),
+}
+
+/// A posted batch: its valid alerts, and what re-creates them on replay.
+pub struct IngestBatch {
+    /// The valid alerts, normalised.
+    pub alerts: Vec<Alert>,
+    /// The request body as received.
+    pub body: bytes::Bytes,
+    /// The `now` of the normalisation.
+    pub received_at: Timestamp,
+    /// The resolve_timeout of the normalisation.
+    pub resolve_timeout: SignedDuration,
+}
+
+/// What replaying the ingest log at start left to checkpoint.
+#[derive(Default)]
+pub struct Replayed {
+    /// The next log sequence number.
+    pub next_seq: i64,
+    /// Alerts changed by the replay.
+    pub dirty: HashSet<Fingerprint>,
+    /// History entries produced by the replay.
+    pub changes: Vec<StateChange>,
+    /// Whether the log held anything.
+    pub had_log: bool,
 }
 
 /// State shared with the API.
@@ -71,6 +102,7 @@ impl EngineHandle {
 /// Starts the loop.
 pub fn spawn(
     engine: Engine,
+    replayed: Replayed,
     writer: StoreWriter,
     notifiers: Arc<Notifiers>,
     metrics: Arc<Metrics>,
@@ -79,7 +111,18 @@ pub fn spawn(
     let (tx, rx) = mpsc::channel(4096);
     let shared = Arc::new(Shared { engine: RwLock::new(engine), metrics, clock });
     let handle = EngineHandle { tx: tx.clone(), shared: Arc::clone(&shared) };
-    let lp = Loop { shared, writer, notifiers, tx };
+    let lp = Loop {
+        shared,
+        writer,
+        notifiers,
+        tx,
+        next_seq: replayed.next_seq,
+        // Rows left from before the restart are trimmed by the first checkpoint.
+        checkpointed_seq: if replayed.had_log { i64::MIN } else { replayed.next_seq - 1 },
+        dirty: replayed.dirty,
+        changes: replayed.changes,
+        logged_bytes: 0,
+    };
     tokio::spawn(lp.run(rx));
     handle
 }
@@ -89,6 +132,16 @@ struct Loop {
     writer: StoreWriter,
     notifiers: Arc<Notifiers>,
     tx: mpsc::Sender<Command>,
+    /// The sequence number of the next logged batch.
+    next_seq: i64,
+    /// The last sequence number covered by a checkpoint.
+    checkpointed_seq: i64,
+    /// Alerts changed since the last checkpoint.
+    dirty: HashSet<Fingerprint>,
+    /// History entries since the last checkpoint.
+    changes: Vec<StateChange>,
+    /// Bytes logged since the last checkpoint.
+    logged_bytes: usize,
 }
 
 fn transitions(changes: &[StateChange], labels: &HashMap<Fingerprint, String>) -> Vec<Transition> {
@@ -104,7 +157,9 @@ fn transitions(changes: &[StateChange], labels: &HashMap<Fingerprint, String>) -
 }
 
 impl Loop {
-    async fn run(self, mut rx: mpsc::Receiver<Command>) {
+    async fn run(mut self, mut rx: mpsc::Receiver<Command>) {
+        let mut checkpoints = tokio::time::interval(CHECKPOINT_EVERY);
+        checkpoints.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
         housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_gc = Instant::now();
@@ -131,6 +186,10 @@ impl Loop {
                     self.handle(cmds);
                 }
                 _ = tokio::time::sleep(sleep) => {}
+                _ = checkpoints.tick() => {
+                    let writes = self.checkpoint();
+                    self.writer.submit(writes);
+                }
                 _ = housekeeping.tick() => {
                     let gc = last_gc.elapsed() >= Duration::from_secs(300);
                     if gc {
@@ -144,7 +203,40 @@ impl Loop {
         tracing::info!("engine loop stopped");
     }
 
-    fn handle(&self, cmds: Vec<Command>) {
+    /// The writes that bring the alerts table and history up to date and trim the log.
+    fn checkpoint(&mut self) -> Vec<Write> {
+        let last = self.next_seq - 1;
+        if self.dirty.is_empty() && self.changes.is_empty() && self.checkpointed_seq == last {
+            return Vec::new();
+        }
+        let started = Instant::now();
+        let engine = self.shared.engine.read();
+        let alerts: Vec<Arc<Alert>> = self.dirty.drain().filter_map(|fp| engine.alert(fp).cloned()).collect();
+        let changes = std::mem::take(&mut self.changes);
+        let labels: HashMap<Fingerprint, String> = changes
+            .iter()
+            .filter_map(|c| {
+                engine
+                    .alert(c.fingerprint)
+                    .map(|a| (c.fingerprint, serde_json::to_string(&a.labels).unwrap_or_default()))
+            })
+            .collect();
+        drop(engine);
+        let mut writes = Vec::with_capacity(3);
+        if !alerts.is_empty() {
+            writes.push(Write::Alerts(alerts));
+        }
+        if !changes.is_empty() {
+            writes.push(Write::Transitions(transitions(&changes, &labels)));
+        }
+        writes.push(Write::TrimLog(last));
+        self.checkpointed_seq = last;
+        self.logged_bytes = 0;
+        self.shared.metrics.observe_stage("checkpoint", started.elapsed().as_secs_f64());
+        writes
+    }
+
+    fn handle(&mut self, cmds: Vec<Command>) {
         let now = self.shared.clock.now();
         let started = Instant::now();
         let mut ingest: Vec<Alert> = Vec::new();
@@ -153,9 +245,26 @@ impl Loop {
         let mut engine = self.shared.engine.write();
         for cmd in cmds {
             match cmd {
-                Command::Ingest(alerts, done) => {
-                    ingest.extend(alerts);
+                Command::Ingest(batch, done) => {
+                    self.logged_bytes += batch.body.len();
+                    writes.push(Write::LogBatch(LoggedBatch {
+                        seq: self.next_seq,
+                        received_at: batch.received_at,
+                        resolve_timeout: batch.resolve_timeout,
+                        body: batch.body,
+                    }));
+                    self.next_seq += 1;
+                    ingest.extend(batch.alerts);
                     ingest_replies.push(done);
+                }
+                Command::Checkpoint(done) => {
+                    drop(engine);
+                    let writes = self.checkpoint();
+                    let fut = self.writer.commit(writes);
+                    engine = self.shared.engine.write();
+                    tokio::spawn(async move {
+                        let _ = done.send(fut.await.map_err(|e| e.to_string()));
+                    });
                 }
                 Command::SetSilence(body, done) => {
                     let res = engine.silences.set(body, now, || uuid::Uuid::new_v4().to_string());
@@ -224,19 +333,10 @@ impl Loop {
         if !ingest.is_empty() {
             let received = ingest.len();
             let ing = engine.ingest(ingest, now);
-            let labels: HashMap<Fingerprint, String> = ing
-                .changes
-                .iter()
-                .filter_map(|c| {
-                    engine
-                        .alert(c.fingerprint)
-                        .map(|a| (c.fingerprint, serde_json::to_string(&a.labels).unwrap_or_default()))
-                })
-                .collect();
-            writes.push(Write::Alerts(ing.stored));
-            if !ing.changes.is_empty() {
-                writes.push(Write::Transitions(transitions(&ing.changes, &labels)));
-            }
+            // The batch is durable in the ingest log; the alerts table and the history
+            // follow at the next checkpoint.
+            self.dirty.extend(ing.stored.iter().map(|a| a.fingerprint()));
+            self.changes.extend(ing.changes);
             tracing::debug!(received, "ingested");
         }
         let timers = engine.take_dirty_timers();
@@ -245,6 +345,9 @@ impl Loop {
             writes.push(Write::GroupTimers(
                 timers.into_iter().map(|(k, t)| (k, t.map(|t| (t.next_flush, t.has_flushed)))).collect(),
             ));
+        }
+        if self.logged_bytes > CHECKPOINT_BYTES {
+            writes.extend(self.checkpoint());
         }
         self.shared.metrics.observe_stage("ingest", started.elapsed().as_secs_f64());
         if writes.is_empty() {
@@ -267,7 +370,7 @@ impl Loop {
         });
     }
 
-    fn tick(&self) {
+    fn tick(&mut self) {
         let now = self.shared.clock.now();
         let due = self.shared.engine.read().next_wake().is_some_and(|w| w <= now);
         if !due {
@@ -321,11 +424,13 @@ impl Loop {
         }
     }
 
-    fn housekeeping(&self, gc: bool) {
+    fn housekeeping(&mut self, gc: bool) {
         let now: Timestamp = self.shared.clock.now();
+        // Garbage collection deletes rows: checkpoint first, so that a replay of the log
+        // cannot bring a collected alert back.
+        let mut writes = if gc { self.checkpoint() } else { Vec::new() };
         let mut engine = self.shared.engine.write();
         let changes = engine.timed_out(now);
-        let mut writes = Vec::new();
         if !changes.is_empty() {
             let labels: HashMap<Fingerprint, String> = changes
                 .iter()

@@ -33,7 +33,13 @@ async fn start(dir: &Path, sink: &WebhookSink) -> (Proc, String) {
     let data = dir.join("data");
     start_listening("triage", "/-/ready", |port| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_triage"));
-        cmd.arg("serve").arg("--config").arg(&config).arg("--listen").arg(format!("127.0.0.1:{port}")).arg("--data-dir").arg(&data);
+        cmd.arg("serve")
+            .arg("--config")
+            .arg(&config)
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--data-dir")
+            .arg(&data);
         cmd
     })
     .await
@@ -50,7 +56,8 @@ fn alert(name: &str, i: usize) -> Value {
 
 async fn fingerprints(url: &str) -> Vec<String> {
     let v: Value = support::client().get(format!("{url}/api/v2/alerts")).send().await.unwrap().json().await.unwrap();
-    let mut fps: Vec<String> = v.as_array().unwrap().iter().map(|a| a["labels"]["instance"].as_str().unwrap().to_string()).collect();
+    let mut fps: Vec<String> =
+        v.as_array().unwrap().iter().map(|a| a["labels"]["instance"].as_str().unwrap().to_string()).collect();
     fps.sort();
     fps
 }
@@ -79,7 +86,12 @@ async fn acknowledged_alerts_survive_kill_9_during_ingest() {
     let held = fingerprints(&url).await;
     acked.sort();
     let missing: Vec<&String> = acked.iter().filter(|a| held.binary_search(a).is_err()).collect();
-    assert!(missing.is_empty(), "{} acknowledged alerts lost after kill -9, e.g. {:?}", missing.len(), &missing[..missing.len().min(5)]);
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged alerts lost after kill -9, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -88,7 +100,14 @@ async fn no_notification_is_sent_twice_after_kill_9() {
     let sink = WebhookSink::start();
     let (proc, url) = start(dir.path(), &sink).await;
     let alerts: Vec<Value> = (0..3).map(|i| alert("Disk", i)).collect();
-    support::client().post(format!("{url}/api/v2/alerts")).json(&alerts).send().await.unwrap().error_for_status().unwrap();
+    support::client()
+        .post(format!("{url}/api/v2/alerts"))
+        .json(&alerts)
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
     let got = sink.wait_for(1, support::DEADLINE).await;
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].body["alerts"].as_array().unwrap().len(), 3);
@@ -96,7 +115,8 @@ async fn no_notification_is_sent_twice_after_kill_9() {
     let recorded = support::poll(support::DEADLINE, || {
         let url = url.clone();
         async move {
-            let v: Value = support::client().get(format!("{url}/api/v2/notifications")).send().await.ok()?.json().await.ok()?;
+            let v: Value =
+                support::client().get(format!("{url}/api/v2/notifications")).send().await.ok()?.json().await.ok()?;
             v.as_array()?.iter().any(|n| n["outcome"] == "sent").then_some(())
         }
     })
@@ -110,7 +130,8 @@ async fn no_notification_is_sent_twice_after_kill_9() {
     let resumed = support::poll(support::DEADLINE, || {
         let url = url.clone();
         async move {
-            let v: Value = support::client().get(format!("{url}/api/v2/notifications")).send().await.ok()?.json().await.ok()?;
+            let v: Value =
+                support::client().get(format!("{url}/api/v2/notifications")).send().await.ok()?.json().await.ok()?;
             v.as_array()?.iter().any(|n| n["outcome"] == "skipped" && n["detail"] == "unchanged").then_some(())
         }
     })
@@ -118,7 +139,14 @@ async fn no_notification_is_sent_twice_after_kill_9() {
     assert!(resumed.is_some(), "the restarted group never flushed");
     assert_eq!(sink.len(), 1, "a notification was sent twice: {}", support::webhook::describe(&sink.received()));
     // A new alert in the group is still notified once.
-    support::client().post(format!("{url}/api/v2/alerts")).json(&vec![alert("Disk", 9)]).send().await.unwrap().error_for_status().unwrap();
+    support::client()
+        .post(format!("{url}/api/v2/alerts"))
+        .json(&vec![alert("Disk", 9)])
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
     let got = sink.wait_for(2, support::DEADLINE).await;
     assert_eq!(got.len(), 2);
     assert_eq!(got[1].body["alerts"].as_array().unwrap().len(), 4);

@@ -358,6 +358,9 @@ async fn amtool_against_triage_matches_alertmanager() {
     );
     let triage = run_against(Kind::Triage).await;
 
+    for (am, tr) in reference.steps.iter().zip(&triage.steps) {
+        eprintln!("== {}\n-- alertmanager:\n{}\n-- triage:\n{}", am.name, am.stdout, tr.stdout);
+    }
     let mut problems = triage.failures.clone();
     for (am, tr) in reference.steps.iter().zip(&triage.steps) {
         if am != tr {

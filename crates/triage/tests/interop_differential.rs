@@ -10,7 +10,9 @@
 //!   repeat_interval of 3s on one route (1h elsewhere);
 //! - inhibition: critical alerts mute warnings in the same cluster;
 //! - `send_resolved` true on two receivers and false on one; `max_alerts: 2` on one receiver
-//!   (so `truncatedAlerts` is non-zero once a third alert joins).
+//!   (so `truncatedAlerts` is non-zero once a third alert joins);
+//! - receiver names with `-` and `.` (`team-db`, `oncall.primary`): Alertmanager puts the
+//!   name into the payload's `receiver` field through Go's `regexp.QuoteMeta`.
 //!
 //! The same timeline is played against both servers at once. It is driven by what each
 //! server sends, not by the clock: a step starts once the previous step's notifications have
@@ -20,8 +22,9 @@
 //! A1 (endsAt = now); resolve A2 and A3 (which lifts W1's inhibition); resolve B1, W1, W2;
 //! then wait until both sinks have been quiet for 5s.
 //!
-//! What is compared. Notifications are grouped by (receiver, groupLabels). For each group,
-//! the ordered sequence of notifications must be equal, each notification reduced to: the
+//! What is compared. Notifications are grouped by (receiver, groupLabels), the receiver
+//! being known by its webhook URL path (so a wrong `receiver` field is reported as such).
+//! For each group, the ordered sequence of notifications must be equal, each reduced to: the
 //! payload's `version`, `groupKey`, `receiver`, `status`, `groupLabels`, `commonLabels`,
 //! `commonAnnotations`, `truncatedAlerts`, and per alert (in payload order) its `status`,
 //! `labels`, `annotations`, `fingerprint`, `generatorURL` and whether `endsAt` is the zero
@@ -55,7 +58,7 @@ route:
       matchers: ['team="db"']
       group_by: [alertname, cluster]
       continue: true
-    - receiver: oncall
+    - receiver: oncall.primary
       matchers: ['severity="critical"']
       group_by: ['...']
       repeat_interval: 3s
@@ -73,7 +76,7 @@ receivers:
       - url: "{SINK}/team-db"
         send_resolved: true
         max_alerts: 2
-  - name: oncall
+  - name: oncall.primary
     webhook_configs:
       - url: "{SINK}/oncall"
         send_resolved: true
@@ -114,9 +117,16 @@ fn set(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
 
-/// Whether `body` is a notification for the `...` group of the alert on `instance`.
-fn oncall_for(body: &Value, instance: &str) -> bool {
-    body["receiver"] == "oncall" && body["groupLabels"]["instance"] == instance
+/// Whether `r` went to the receiver whose webhook URL ends with `path`. Receivers are told
+/// apart by URL path rather than by the payload's `receiver` field, so that a difference in
+/// that field shows up in the comparison instead of stalling the timeline.
+fn to(r: &Received, path: &str) -> bool {
+    r.path == path
+}
+
+/// Whether `r` is a notification for the `...` group of the alert on `instance`.
+fn oncall_for(r: &Received, instance: &str) -> bool {
+    to(r, "/oncall") && r.body["groupLabels"]["instance"] == instance
 }
 
 /// Plays the timeline against one server; returns the steps that did not complete.
@@ -133,9 +143,9 @@ impl Timeline<'_> {
     }
 
     /// Waits until a notification received at or after `from` satisfies `pred`.
-    async fn expect(&mut self, from: usize, what: &str, pred: impl Fn(&Value) -> bool) {
+    async fn expect(&mut self, from: usize, what: &str, pred: impl Fn(&Received) -> bool) {
         let wait = if self.misses.is_empty() { STEP_WAIT } else { STEP_WAIT_AFTER_MISS };
-        let ok = self.sink.wait_until(wait, |r| r.iter().skip(from).any(|x| pred(&x.body))).await;
+        let ok = self.sink.wait_until(wait, |r| r.iter().skip(from).any(&pred)).await;
         if !ok {
             self.misses.push(format!("[{}] timeline step not reached within {wait:?}: {what}", self.peer.name()));
         }
@@ -151,57 +161,58 @@ impl Timeline<'_> {
 
         let from = self.sink.len();
         self.post(&[&a1, &a2, &b1, &w1, &w2]).await;
-        self.expect(from, "team-db notified of A1, A2 firing", |b| {
-            b["receiver"] == "team-db" && instances(b, "firing") == set(&["a1", "a2"])
+        self.expect(from, "team-db notified of A1, A2 firing", |r| {
+            to(r, "/team-db") && instances(&r.body, "firing") == set(&["a1", "a2"])
         })
         .await;
         for inst in ["a1", "a2", "b1"] {
-            self.expect(from, &format!("oncall notified of {inst} firing"), |b| {
-                oncall_for(b, inst) && b["status"] == "firing"
+            self.expect(from, &format!("oncall notified of {inst} firing"), |r| {
+                oncall_for(r, inst) && r.body["status"] == "firing"
             })
             .await;
         }
-        self.expect(from, "default notified of W2 only (W1 inhibited)", |b| {
-            b["receiver"] == "default" && instances(b, "firing") == set(&["w2"])
+        self.expect(from, "default notified of W2 only (W1 inhibited)", |r| {
+            to(r, "/default") && instances(&r.body, "firing") == set(&["w2"])
         })
         .await;
 
         let from = self.sink.len();
         self.post(&[&a3]).await;
-        self.expect(from, "team-db notified of 3 alerts, 1 truncated", |b| {
-            b["receiver"] == "team-db" && b["truncatedAlerts"] == 1
+        self.expect(from, "team-db notified of 3 alerts, 1 truncated", |r| {
+            to(r, "/team-db") && r.body["truncatedAlerts"] == 1
         })
         .await;
-        self.expect(from, "oncall notified of A3 firing", |b| oncall_for(b, "a3") && b["status"] == "firing").await;
+        self.expect(from, "oncall notified of A3 firing", |r| oncall_for(r, "a3") && r.body["status"] == "firing")
+            .await;
 
         let from = self.sink.len();
-        self.expect(from, "oncall repeats B1 after repeat_interval", |b| {
-            oncall_for(b, "b1") && b["status"] == "firing"
+        self.expect(from, "oncall repeats B1 after repeat_interval", |r| {
+            oncall_for(r, "b1") && r.body["status"] == "firing"
         })
         .await;
 
         let from = self.sink.len();
         self.post(&[&a1.resolved_now()]).await;
-        self.expect(from, "team-db notified of A1 resolved", |b| {
-            b["receiver"] == "team-db" && instances(b, "resolved").contains("a1")
+        self.expect(from, "team-db notified of A1 resolved", |r| {
+            to(r, "/team-db") && instances(&r.body, "resolved").contains("a1")
         })
         .await;
-        self.expect(from, "oncall notified of A1 resolved", |b| oncall_for(b, "a1") && b["status"] == "resolved").await;
+        self.expect(from, "oncall notified of A1 resolved", |r| oncall_for(r, "a1") && r.body["status"] == "resolved")
+            .await;
 
         let from = self.sink.len();
         self.post(&[&a2.resolved_now(), &a3.resolved_now()]).await;
-        self.expect(from, "team-db notified of all resolved", |b| {
-            b["receiver"] == "team-db" && b["status"] == "resolved"
-        })
-        .await;
-        self.expect(from, "default notified of W1, W2 (inhibition lifted)", |b| {
-            b["receiver"] == "default" && instances(b, "firing") == set(&["w1", "w2"])
+        self.expect(from, "team-db notified of all resolved", |r| to(r, "/team-db") && r.body["status"] == "resolved")
+            .await;
+        self.expect(from, "default notified of W1, W2 (inhibition lifted)", |r| {
+            to(r, "/default") && instances(&r.body, "firing") == set(&["w1", "w2"])
         })
         .await;
 
         let from = self.sink.len();
         self.post(&[&b1.resolved_now(), &w1.resolved_now(), &w2.resolved_now()]).await;
-        self.expect(from, "oncall notified of B1 resolved", |b| oncall_for(b, "b1") && b["status"] == "resolved").await;
+        self.expect(from, "oncall notified of B1 resolved", |r| oncall_for(r, "b1") && r.body["status"] == "resolved")
+            .await;
 
         if !self.sink.wait_quiet(Duration::from_secs(5), Duration::from_secs(40)).await {
             self.misses.push(format!("[{}] still notifying 40s after everything was resolved", self.peer.name()));
@@ -240,17 +251,17 @@ fn reduce(r: &Received) -> Value {
         "groupLabels": b["groupLabels"],
         "commonLabels": b["commonLabels"],
         "commonAnnotations": b["commonAnnotations"],
-        "truncatedAlerts": b["truncatedAlerts"],
+        "truncatedAlerts": r.body["truncatedAlerts"],
         "alerts": alerts,
     })
 }
 
-/// Per group (receiver + groupLabels), the reduced notifications in arrival order with
+/// Per group (webhook path, i.e. receiver in the config, + groupLabels), the reduced notifications in arrival order with
 /// identical consecutive ones collapsed.
 fn sequences(received: &[Received]) -> BTreeMap<String, Vec<Value>> {
     let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for r in received {
-        let key = format!("{} {}", r.body["receiver"], r.body["groupLabels"]);
+        let key = format!("{} {}", r.path, r.body["groupLabels"]);
         let seq = groups.entry(key).or_default();
         let n = reduce(r);
         if seq.last() != Some(&n) {

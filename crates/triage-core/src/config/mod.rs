@@ -2,7 +2,7 @@
 //!
 //! [`Config::from_yaml`] reads the file into the serde model ([`model`]) piece by piece (each
 //! route node, receiver, integration, inhibit rule and time interval on its own), so that one
-//! malformed piece does not hide the problems of the others; [`validate`] then checks what
+//! malformed piece does not hide the problems of the others; the `validate` pass then checks what
 //! the pieces mean and compiles the route tree, the inhibit rules and the time intervals.
 //! Every problem found is returned at once in [`ConfigErrors`], each with the path of the
 //! offending key (`route.routes[2].receiver`). Messages use Alertmanager 0.25's wording.
@@ -245,7 +245,7 @@ impl Config {
 /// pattern with a caret in between), so that errors print one per line.
 fn one_line(message: String) -> String {
     let mut lines = message.lines().map(str::trim).filter(|l| !l.is_empty());
-    match (lines.next(), lines.last()) {
+    match (lines.next(), lines.next_back()) {
         (Some(first), Some(last)) => format!("{first} {}", last.strip_prefix("error: ").unwrap_or(last)),
         _ => message,
     }
@@ -343,7 +343,12 @@ fn take(value: &mut Value, key: &str) -> Option<Value> {
 
 /// The `name` of a mapping, for placeholders of pieces that could not be read.
 fn name_of(value: &Value) -> String {
-    value.get("name").and_then(Value::as_str).unwrap_or_default().to_string()
+    match value.get("name") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => b.to_string(),
+        _ => String::new(),
+    }
 }
 
 /// Reads a list whose items are read one by one with `item` (an unreadable item becomes a

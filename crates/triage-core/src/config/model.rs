@@ -1,7 +1,7 @@
 //! The serde model of alertmanager.yml (Alertmanager 0.25 keys), before validation.
 //!
 //! These types say what the file may contain; they do not check what it means (labels,
-//! matchers, receivers that exist, ...): [`super::validate`] does, in one pass, and builds the
+//! matchers, receivers that exist, ...): the `validate` pass does, in one pass, and builds the
 //! runtime [`super::Config`]. Every struct refuses unknown keys. Integrations that triage does
 //! not type yet are kept as [`Raw`] YAML. Secrets print as `<secret>` in `Debug` and when
 //! serialized.
@@ -423,7 +423,11 @@ fn redact(v: &yaml_serde::Value) -> yaml_serde::Value {
 
 /// Serde helper: reads a scalar as text and converts it with `parse`. The conversion runs
 /// inside the deserializer's visit, so YAML errors point at the scalar itself.
-pub(crate) fn parse_scalar<'de, D, T, E>(d: D, expecting: &'static str, parse: fn(&str) -> Result<T, E>) -> Result<T, D::Error>
+pub(crate) fn parse_scalar<'de, D, T, E>(
+    d: D,
+    expecting: &'static str,
+    parse: fn(&str) -> Result<T, E>,
+) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     E: fmt::Display,

@@ -22,6 +22,10 @@ pub(crate) fn compile(file: ConfigFile, mut diag: Diagnostics) -> Result<Config,
     let receivers = check_receivers(&file, &mut diag);
     let time_intervals = check_time_intervals(&file, &mut diag);
     let names: BTreeSet<&str> = time_intervals.iter().map(|t| t.name.as_str()).collect();
+    // When a whole section could not be read, references to it cannot be checked.
+    let receivers = (!diag.skipped("receivers")).then_some(receivers);
+    let intervals_read = !diag.skipped("time_intervals") && !diag.skipped("mute_time_intervals");
+    let names = intervals_read.then_some(names);
     let route = match &file.route {
         None => {
             diag.push("route", "no route provided in config");
@@ -59,7 +63,7 @@ fn check_global(g: &GlobalConfig, diag: &mut Diagnostics) {
         ("slack_api_url", g.slack_api_url.as_ref().map(|s| s.expose())),
     ];
     for (field, url) in urls {
-        if let Some(Err(e)) = url.filter(|u| !u.is_empty()).map(check_url) {
+        if let Some(Err(e)) = url.filter(|u| !u.is_empty()).map(check_secret_url) {
             diag.push(format!("global.{field}"), e);
         }
     }
@@ -117,7 +121,7 @@ fn check_receivers(file: &ConfigFile, diag: &mut Diagnostics) -> BTreeSet<String
                 (None, None) => diag.push(wpath, "one of url or url_file must be configured"),
                 (Some(_), Some(_)) => diag.push(wpath, "at most one of url & url_file must be configured"),
                 (Some(u), None) => {
-                    if let Err(e) = check_url(u) {
+                    if let Err(e) = check_secret_url(u) {
                         diag.push(format!("{wpath}.url"), e);
                     }
                 }
@@ -227,11 +231,12 @@ fn check_root(root: &RouteConfig, diag: &mut Diagnostics) {
 fn check_references(
     r: &RouteConfig,
     path: &str,
-    receivers: &BTreeSet<String>,
-    intervals: &BTreeSet<&str>,
+    receivers: &Option<BTreeSet<String>>,
+    intervals: &Option<BTreeSet<&str>>,
     diag: &mut Diagnostics,
 ) {
     if let Some(name) = non_empty(&r.receiver)
+        && let Some(receivers) = receivers
         && !receivers.contains(name)
     {
         diag.push(format!("{path}.receiver"), format!("undefined receiver {} used in route", go_quote(name)));
@@ -240,7 +245,7 @@ fn check_references(
         [("mute_time_intervals", &r.mute_time_intervals), ("active_time_intervals", &r.active_time_intervals)]
     {
         for (i, name) in names.iter().enumerate() {
-            if !intervals.contains(name.as_str()) {
+            if intervals.as_ref().is_some_and(|known| !known.contains(name.as_str())) {
                 diag.push(
                     format!("{path}.{key}[{i}]"),
                     format!("undefined time interval {} used in route", go_quote(name)),
@@ -305,6 +310,12 @@ fn compile_inhibit_rule(r: &InhibitRuleConfig, path: &str, diag: &mut Diagnostic
     InhibitRule { source, target, equal }
 }
 
+/// [`check_url`], except that the redaction token `<secret>` passes, as in Alertmanager, so
+/// that a configuration printed with its secrets hidden can be read back.
+fn check_secret_url(url: &str) -> Result<(), String> {
+    if url == super::model::SECRET_TOKEN { Ok(()) } else { check_url(url) }
+}
+
 /// Alertmanager's URL rule: parseable, `http` or `https`, with a host. Messages never repeat
 /// the URL, which may hold a token.
 pub(crate) fn check_url(url: &str) -> Result<(), String> {
@@ -343,6 +354,143 @@ pub(crate) fn check_url(url: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn errors(yaml: &str) -> String {
+        match Config::from_yaml(yaml) {
+            Ok(_) => panic!("loaded:\n{yaml}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    fn assert_errors(yaml: &str, wants: &[&str]) {
+        let got = errors(yaml);
+        for want in wants {
+            assert!(got.contains(want), "missing {want:?} in\n{got}");
+        }
+        assert_eq!(got.lines().count(), wants.len(), "{got}");
+    }
+
+    const OK: &str = "route: {receiver: r}\nreceivers: [{name: r}]\n";
+
+    #[test]
+    fn empty_or_odd_files() {
+        assert_errors("", &["route: no route provided in config"]);
+        assert_errors("# nothing\n", &["route: no route provided in config"]);
+        assert_errors("route:\nreceivers: [{name: r}]", &["route: no route provided in config"]);
+        assert_errors("- a\n- b\n", &["must be a mapping"]);
+        assert_errors(
+            "route: {receiver: r}\nreceivers: {name: r}\n",
+            &["receivers: invalid type: map, expected a sequence"],
+        );
+        assert_errors("route: {receiver: r}\nreceivers: [{name: r}]\n1: x\n", &["invalid key"]);
+        assert_errors(
+            "route: {receiver: r, routes: [{mute_time_intervals: [w]}]}\nreceivers: [{name: r}]\ntime_intervals: 3\n",
+            &["time_intervals: invalid type: integer `3`, expected a sequence"],
+        );
+    }
+
+    #[test]
+    fn global_checks() {
+        let yaml = format!(
+            "{OK}global:\n  pagerduty_url: ftp://pd\n  webex_api_url: http://\n  slack_api_url: http://s/x\n  slack_api_url_file: /f\n  opsgenie_api_key: k\n  opsgenie_api_key_file: /k\n  smtp_auth_password: p\n  smtp_auth_password_file: /p\n  victorops_api_key: v\n  victorops_api_key_file: /v\n  smtp_smarthost: mail.example.org\n"
+        );
+        assert_errors(
+            &yaml,
+            &[
+                r#"global.pagerduty_url: unsupported scheme "ftp" for URL"#,
+                "global.webex_api_url: missing host for URL",
+                "global: at most one of slack_api_url & slack_api_url_file must be configured",
+                "global: at most one of opsgenie_api_key & opsgenie_api_key_file must be configured",
+                "global: at most one of victorops_api_key & victorops_api_key_file must be configured",
+                "global: at most one of smtp_auth_password & smtp_auth_password_file must be configured",
+                "global.smtp_smarthost: address mail.example.org: missing port in address",
+            ],
+        );
+        assert_errors(&format!("{OK}global: {{smtp_smarthost: 'a:'}}\n"), &[r#"address "a:": port cannot be empty"#]);
+        assert_errors(
+            &format!("{OK}global: {{resolve_timeout: 5 minutes}}\n"),
+            &["global.resolve_timeout: not a valid duration"],
+        );
+        assert_errors(
+            &format!("{OK}global: {{smtp_hello: x, smtp_hullo: y}}\n"),
+            &["global.smtp_hullo: unknown field `smtp_hullo`"],
+        );
+    }
+
+    #[test]
+    fn integrations_fall_back_to_global_settings() {
+        let receivers = "receivers:\n- name: r\n  slack_configs: [{channel: '#a'}]\n  opsgenie_configs: [{}]\n  wechat_configs: [{}]\n  victorops_configs: [{}]\n  email_configs: [{to: a@b}]\n  pushover_configs: [x]\n";
+        assert_errors(
+            &format!("route: {{receiver: r}}\n{receivers}"),
+            &[
+                "receivers[0].email_configs[0]: no global SMTP smarthost set",
+                "receivers[0].email_configs[0]: no global SMTP from set",
+                "receivers[0].slack_configs[0]: no global Slack API URL set either inline or in a file",
+                "receivers[0].opsgenie_configs[0]: no global OpsGenie API Key set either inline or in a file",
+                "receivers[0].wechat_configs[0]: no global Wechat ApiSecret set",
+                "receivers[0].wechat_configs[0]: no global Wechat CorpID set",
+                "receivers[0].victorops_configs[0]: no global VictorOps API Key set",
+                "receivers[0].pushover_configs[0]: invalid type: expected a mapping of settings",
+            ],
+        );
+        let global = "global:\n  smtp_smarthost: 'm:25'\n  smtp_from: a@b\n  slack_api_url: https://hooks.slack.com/x\n  opsgenie_api_key: k\n  wechat_api_secret: s\n  wechat_api_corp_id: c\n  victorops_api_key: v\n";
+        let ok = format!("route: {{receiver: r}}\n{global}{}", receivers.replace("[x]", "[{user_key: u, token: t}]"));
+        let c = Config::from_yaml(&ok).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.receiver("r").unwrap().integration_count(), 6);
+    }
+
+    #[test]
+    fn time_interval_names() {
+        let ti = "time_intervals: [{weekdays: [monday]}]";
+        assert_errors(
+            &format!(
+                "{OK}time_intervals:\n- time_intervals: []\n- {{name: a}}\n- {{name: a}}\nmute_time_intervals:\n- {{}}\n- {{name: a}}\n- {{name: a}}\n"
+            ),
+            &[
+                "mute_time_intervals[0].name: missing name in mute time interval",
+                r#"mute_time_intervals[2].name: mute time interval "a" is not unique"#,
+                "time_intervals[0].name: missing name in time interval",
+                r#"time_intervals[1].name: time interval "a" is not unique"#,
+                r#"time_intervals[2].name: time interval "a" is not unique"#,
+            ],
+        );
+        let c = Config::from_yaml(&format!(
+            "{OK}mute_time_intervals: [{{name: old, {ti}}}]\ntime_intervals: [{{name: new, {ti}}}]\n"
+        ))
+        .unwrap();
+        assert_eq!(c.time_intervals().iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["old", "new"]);
+    }
+
+    #[test]
+    fn unreadable_pieces_do_not_cause_follow_up_errors() {
+        // The receiver cannot be read (bad webhook key aside, `name` is fine): routes using it
+        // must not be reported as undefined, and its placeholder must not be "missing name".
+        assert_errors(
+            "route: {receiver: r, routes: [{receiver: t}]}\nreceivers:\n- {name: r}\n- {name: t, email_configs: 5}\n",
+            &["receivers[1].email_configs: invalid type"],
+        );
+        // The root route cannot be read: no "must specify a default receiver" on its placeholder.
+        assert_errors("route: {receiver: r, group_wait: never}\nreceivers: [{name: r}]\n", &["route.group_wait"]);
+        // Same for a time interval referenced by a route.
+        assert_errors(
+            "route: {receiver: r, routes: [{mute_time_intervals: [w]}]}\nreceivers: [{name: r}]\ntime_intervals: [{name: w, time_intervals: [{weekdays: [caturday]}]}]\n",
+            &["time_intervals[0].time_intervals[0].weekdays[0]: caturday is not a valid weekday"],
+        );
+        // A broken webhook entry keeps the indices of the next ones.
+        assert_errors(
+            "route: {receiver: r}\nreceivers: [{name: r, webhook_configs: [{url: 'http://a', max_alerts: -1}, {url: 'x'}]}]\n",
+            &[
+                "receivers[0].webhook_configs[0].max_alerts: invalid type: integer `-1`, expected u64",
+                r#"receivers[0].webhook_configs[1].url: unsupported scheme "" for URL"#,
+            ],
+        );
+    }
+
+    #[test]
+    fn secret_token_is_accepted_as_a_url() {
+        let c = Config::from_yaml("route: {receiver: r}\nreceivers: [{name: r, webhook_configs: [{url: <secret>}]}]\n");
+        assert!(c.is_ok());
+    }
 
     #[test]
     fn url_rule() {

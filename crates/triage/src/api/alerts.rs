@@ -17,7 +17,7 @@ use triage_core::{Alert, LabelSet, PostableAlert};
 use super::AppState;
 use super::error::ApiError;
 use super::query::AlertQuery;
-use crate::engine::Command;
+use crate::engine::{Command, IngestBatch};
 use crate::metrics::KindLabel;
 
 /// Alerts serialised per chunk of a streamed listing.
@@ -59,7 +59,8 @@ pub async fn post(State(st): State<AppState>, body: Bytes) -> Result<StatusCode,
     }
     if !valid.is_empty() {
         let (tx, rx) = oneshot::channel();
-        st.engine.send(Command::Ingest(valid, tx)).await.map_err(ApiError::Internal)?;
+        let batch = IngestBatch { alerts: valid, body, received_at: now, resolve_timeout };
+        st.engine.send(Command::Ingest(batch, tx)).await.map_err(ApiError::Internal)?;
         rx.await.map_err(|_| ApiError::Internal("engine stopped".into()))?.map_err(ApiError::Internal)?;
     }
     if !errors.is_empty() {
@@ -164,7 +165,8 @@ fn select(engine: &Engine, q: &AlertQuery, now: Timestamp) -> Vec<Listed> {
         }
         out.push(Listed { alert: Arc::clone(a), status, receivers });
     }
-    out.sort_unstable_by_key(|l| l.alert.fingerprint().to_string());
+    // Zero-padded hex sorts like the number.
+    out.sort_unstable_by_key(|l| l.alert.fingerprint());
     out
 }
 

@@ -72,9 +72,26 @@ pub struct NotificationRecord {
 
 pub use triage_core::engine::NotifyLogKey;
 
+/// An accepted alert batch as logged: enough to re-run its ingestion exactly.
+#[derive(Clone, Debug)]
+pub struct LoggedBatch {
+    /// Position in the log.
+    pub seq: i64,
+    /// When it was received (the `now` of its normalisation).
+    pub received_at: Timestamp,
+    /// The resolve_timeout in force then.
+    pub resolve_timeout: jiff::SignedDuration,
+    /// The request body as received.
+    pub body: bytes::Bytes,
+}
+
 /// One write. A batch of writes commits atomically.
 #[derive(Clone, Debug)]
 pub enum Write {
+    /// Append an accepted batch to the ingest log.
+    LogBatch(LoggedBatch),
+    /// Drop log entries up to and including this sequence number (they are checkpointed).
+    TrimLog(i64),
     /// Insert or replace alerts.
     Alerts(Vec<Arc<Alert>>),
     /// Delete alerts.
@@ -106,6 +123,8 @@ pub struct Loaded {
     pub notify_log: Vec<(NotifyLogKey, String, Timestamp)>,
     /// Group timers.
     pub group_timers: Vec<(String, Timestamp, bool)>,
+    /// Logged batches not yet checkpointed, in order.
+    pub ingest_log: Vec<LoggedBatch>,
 }
 
 /// A history query.

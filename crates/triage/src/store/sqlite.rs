@@ -10,12 +10,15 @@ use sqlx::{AssertSqlSafe, Row};
 use triage_core::{Alert, Fingerprint, LabelSet};
 
 use super::{
-    HistoryQuery, Loaded, NotificationRecord, NotifyLogKey, Store, StoreError, Transition, Write, from_micros,
-    to_micros,
+    HistoryQuery, Loaded, LoggedBatch, NotificationRecord, NotifyLogKey, Store, StoreError, Transition, Write,
+    from_micros, to_micros,
 };
 
 /// The schema, in order. Each entry runs once, recorded in `schema_version`.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../../migrations/sqlite/0002_ingest_log.sql")),
+];
 
 /// Rows per multi-row INSERT (8 parameters each stays under SQLite's limit).
 const CHUNK: usize = 500;
@@ -127,6 +130,17 @@ impl Store for SqliteStore {
         {
             out.group_timers.push((r.get(0), from_micros(r.get(1)), r.get::<i64, _>(2) != 0));
         }
+        for r in sqlx::query("SELECT seq, received_at, resolve_timeout, body FROM ingest_log ORDER BY seq")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            out.ingest_log.push(LoggedBatch {
+                seq: r.get(0),
+                received_at: from_micros(r.get(1)),
+                resolve_timeout: jiff::SignedDuration::from_micros(r.get(2)),
+                body: bytes::Bytes::from(r.get::<Vec<u8>, _>(3)),
+            });
+        }
         Ok(out)
     }
 
@@ -134,6 +148,18 @@ impl Store for SqliteStore {
         let mut tx = self.pool.begin().await?;
         for w in batch {
             match w {
+                Write::LogBatch(b) => {
+                    sqlx::query("INSERT INTO ingest_log (seq, received_at, resolve_timeout, body) VALUES (?, ?, ?, ?)")
+                        .bind(b.seq)
+                        .bind(to_micros(b.received_at))
+                        .bind(b.resolve_timeout.as_micros() as i64)
+                        .bind(b.body.as_ref())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Write::TrimLog(upto) => {
+                    sqlx::query("DELETE FROM ingest_log WHERE seq <= ?").bind(*upto).execute(&mut *tx).await?;
+                }
                 Write::Alerts(alerts) => {
                     for chunk in alerts.chunks(CHUNK) {
                         let sql = format!(

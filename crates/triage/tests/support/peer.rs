@@ -99,7 +99,8 @@ pub async fn start_peer(kind: Kind, config_yaml: &str) -> Peer {
             }
             Kind::Triage => {
                 let mut cmd = Command::new(env!("CARGO_BIN_EXE_triage"));
-                cmd.arg("serve")
+                cmd.env("NO_COLOR", "1")
+                    .arg("serve")
                     .arg("--config")
                     .arg(&config_path)
                     .arg("--listen")
