@@ -28,6 +28,10 @@ pub struct GroupTimer {
 /// One aggregation group.
 #[derive(Clone, Debug)]
 pub struct AggrGroup {
+    /// Unique per route and group labels: `route id|group labels`. Two sibling routes with
+    /// identical matchers share a group key but not an id, as Alertmanager keeps groups per
+    /// route.
+    pub id: String,
     /// `route key:group labels`, as in Alertmanager's webhook `groupKey`.
     pub key: String,
     /// The values of the route's group_by labels.
@@ -55,6 +59,8 @@ impl AggrGroup {
 /// What a group hands to the notification pipeline when its timer fires.
 #[derive(Clone, Debug)]
 pub struct Flush {
+    /// The group's id.
+    pub group_id: String,
     /// The group key.
     pub group_key: String,
     /// The group labels.
@@ -88,27 +94,35 @@ impl Dispatcher {
         Dispatcher { groups: HashMap::new(), saved_timers: saved, dirty: HashSet::new() }
     }
 
-    /// Routes a new or updated alert into its groups. Returns the keys of the groups it is in.
+    /// Routes a new or updated alert into its groups. Returns the ids of the groups it is in.
     pub fn insert(&mut self, root: &Route, alert: &Arc<Alert>, now: Timestamp) -> Vec<String> {
         let mut keys = Vec::new();
         for route in root.match_labels(&alert.labels) {
             let labels = route.opts.group_by.group_labels(&alert.labels);
             let key = route.group_key(&labels);
+            let id = format!("{}|{}", route.id(), labels);
             let dirty = &mut self.dirty;
-            let group = self.groups.entry(key.clone()).or_insert_with(|| {
-                dirty.insert(key.clone());
-                let timer = self.saved_timers.remove(&key).unwrap_or(GroupTimer {
+            let group = self.groups.entry(id.clone()).or_insert_with(|| {
+                dirty.insert(id.clone());
+                let timer = self.saved_timers.remove(&id).unwrap_or(GroupTimer {
                     next_flush: now.saturating_add(route.opts.group_wait).unwrap_or(now),
                     has_flushed: false,
                 });
-                AggrGroup { key: key.clone(), labels, opts: route.opts.clone(), alerts: HashMap::new(), timer }
+                AggrGroup {
+                    id: id.clone(),
+                    key: key.clone(),
+                    labels,
+                    opts: route.opts.clone(),
+                    alerts: HashMap::new(),
+                    timer,
+                }
             });
             let before = group.timer;
             group.insert(alert, now);
             if group.timer != before {
-                self.dirty.insert(key.clone());
+                self.dirty.insert(id.clone());
             }
-            keys.push(key);
+            keys.push(id);
         }
         keys
     }
@@ -122,10 +136,12 @@ impl Dispatcher {
     pub fn due(&mut self, now: Timestamp) -> Vec<Flush> {
         let mut due: Vec<&mut AggrGroup> =
             self.groups.values_mut().filter(|g| g.timer.next_flush <= now && !g.alerts.is_empty()).collect();
-        due.sort_by(|a, b| a.timer.next_flush.cmp(&b.timer.next_flush).then_with(|| a.key.cmp(&b.key)));
+        due.sort_by(|a, b| {
+            a.timer.next_flush.cmp(&b.timer.next_flush).then_with(|| a.key.cmp(&b.key)).then_with(|| a.id.cmp(&b.id))
+        });
         let mut out = Vec::with_capacity(due.len());
         for g in due {
-            self.dirty.insert(g.key.clone());
+            self.dirty.insert(g.id.clone());
             g.timer.has_flushed = true;
             g.timer.next_flush = now.saturating_add(g.opts.group_interval).unwrap_or(now);
             let mut alerts: Vec<Alert> = g
@@ -141,6 +157,7 @@ impl Dispatcher {
                 .collect();
             alerts.sort_by(|a, b| notification_order(&a.labels, &b.labels));
             out.push(Flush {
+                group_id: g.id.clone(),
                 group_key: g.key.clone(),
                 group_labels: g.labels.clone(),
                 opts: g.opts.clone(),
@@ -152,9 +169,9 @@ impl Dispatcher {
     }
 
     /// After a successful notification: drops the flushed resolved alerts that were not
-    /// updated since the flush.
+    /// updated since the flush. An emptied group stays until [`Dispatcher::remove_empty`].
     pub fn notified(&mut self, flush: &Flush) {
-        let Some(g) = self.groups.get_mut(&flush.group_key) else { return };
+        let Some(g) = self.groups.get_mut(&flush.group_id) else { return };
         for a in &flush.alerts {
             if !a.resolved_at(flush.at) {
                 continue;
@@ -177,16 +194,16 @@ impl Dispatcher {
         empty
     }
 
-    /// The groups, in key order.
+    /// The groups, in id order.
     pub fn groups(&self) -> Vec<&AggrGroup> {
         let mut v: Vec<&AggrGroup> = self.groups.values().collect();
-        v.sort_by(|a, b| a.key.cmp(&b.key));
+        v.sort_by(|a, b| a.id.cmp(&b.id));
         v
     }
 
-    /// One group by key.
-    pub fn group(&self, key: &str) -> Option<&AggrGroup> {
-        self.groups.get(key)
+    /// One group by id.
+    pub fn group(&self, id: &str) -> Option<&AggrGroup> {
+        self.groups.get(id)
     }
 
     /// The timers changed since the last call (`None`: the group is gone), for the store.

@@ -140,6 +140,11 @@ struct PendingFlush {
     failed: bool,
 }
 
+/// How often empty groups are removed (Alertmanager's dispatcher maintenance interval). An
+/// alert that fires again before then rejoins its old group and timer; after, it starts a
+/// new group with its own group_wait.
+const MAINTENANCE_INTERVAL: SignedDuration = SignedDuration::from_secs(30);
+
 /// The shortest time a notification is retried (Alertmanager's `MinTimeout`).
 const MIN_RETRY_WINDOW: SignedDuration = SignedDuration::from_secs(10);
 
@@ -155,6 +160,7 @@ pub struct Engine {
     pending: HashMap<u64, PendingFlush>,
     in_flight: HashSet<String>,
     next_flush_id: u64,
+    next_maintenance: Timestamp,
 }
 
 struct Mutes<'a> {
@@ -191,6 +197,7 @@ impl Engine {
             pending: HashMap::new(),
             in_flight: HashSet::new(),
             next_flush_id: 1,
+            next_maintenance: now.saturating_add(MAINTENANCE_INTERVAL).unwrap_or(now),
         };
         for a in alerts {
             let a = Arc::new(a);
@@ -209,6 +216,7 @@ impl Engine {
 
     /// Accepts already validated alerts.
     pub fn ingest(&mut self, batch: Vec<Alert>, now: Timestamp) -> Ingested {
+        self.maintain(now);
         let mut out = Ingested { stored: Vec::with_capacity(batch.len()), changes: Vec::new() };
         for new in batch {
             let fp = new.fingerprint();
@@ -259,9 +267,10 @@ impl Engine {
 
     /// Fires due groups and decides their notifications.
     pub fn tick(&mut self, now: Timestamp) -> Tick {
+        self.maintain(now);
         let mut tick = Tick::default();
         for flush in self.dispatcher.due(now) {
-            if self.in_flight.contains(&flush.group_key) {
+            if self.in_flight.contains(&flush.group_id) {
                 continue;
             }
             let receiver = flush.opts.receiver.clone();
@@ -308,11 +317,25 @@ impl Engine {
             if remaining == 0 {
                 self.dispatcher.notified(&flush);
             } else {
-                self.in_flight.insert(flush.group_key.clone());
+                self.in_flight.insert(flush.group_id.clone());
                 self.pending.insert(id, PendingFlush { flush, remaining, failed: false });
             }
         }
         tick
+    }
+
+    /// Removes empty groups at every maintenance instant passed by `now`.
+    fn maintain(&mut self, now: Timestamp) {
+        if now < self.next_maintenance {
+            return;
+        }
+        self.dispatcher.remove_empty();
+        while self.next_maintenance <= now {
+            match self.next_maintenance.checked_add(MAINTENANCE_INTERVAL) {
+                Ok(t) => self.next_maintenance = t,
+                Err(_) => break,
+            }
+        }
     }
 
     fn time_mute(&self, flush: &Flush, now: Timestamp) -> TimeMute {
@@ -331,7 +354,7 @@ impl Engine {
     /// persist with its expiry.
     pub fn delivered(&mut self, out: &Outgoing, ok: bool) -> Option<(NotifyLogEntry, Timestamp)> {
         let mut logged = None;
-        let Some(p) = self.pending.get_mut(&out.flush_id) else { return None };
+        let p = self.pending.get_mut(&out.flush_id)?;
         if ok {
             let expires = out.at.saturating_add(log_retention(p.flush.opts.repeat_interval)).unwrap_or(out.at);
             self.nflog.insert(out.key.clone(), (out.entry.clone(), expires));
@@ -342,7 +365,7 @@ impl Engine {
         p.remaining -= 1;
         if p.remaining == 0 {
             let done = self.pending.remove(&out.flush_id).expect("pending flush");
-            self.in_flight.remove(&done.flush.group_key);
+            self.in_flight.remove(&done.flush.group_id);
             if !done.failed {
                 self.dispatcher.notified(&done.flush);
             }

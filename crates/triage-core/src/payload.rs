@@ -35,7 +35,7 @@ pub struct MessageAlert {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct NotificationData {
-    /// The receiver name with every character outside `[a-zA-Z0-9_]` replaced by `_`.
+    /// The receiver name with regex metacharacters backslash-escaped, as Alertmanager does.
     pub receiver: String,
     /// `firing` if any alert fires, else `resolved`.
     pub status: &'static str,
@@ -67,8 +67,17 @@ pub struct WebhookMessage {
     pub truncated_alerts: u64,
 }
 
-fn sanitize_receiver(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect()
+/// Go's `regexp.QuoteMeta`, which Alertmanager applies to the receiver name in its
+/// notification data.
+fn quote_meta(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn common(sets: impl Iterator<Item = LabelSet>) -> LabelSet {
@@ -103,7 +112,7 @@ impl NotificationData {
             .collect();
         let status = if msg_alerts.iter().any(|a| a.status == "firing") { "firing" } else { "resolved" };
         NotificationData {
-            receiver: sanitize_receiver(receiver),
+            receiver: quote_meta(receiver),
             status,
             common_labels: common(alerts.iter().map(|a| a.labels.clone())),
             common_annotations: common(alerts.iter().map(|a| a.annotations.clone())),
@@ -165,7 +174,7 @@ mod tests {
         let gl = LabelSet::from_pairs([("alertname", "A")]);
         let m = WebhookMessage::new("team-x", "{}:{alertname=\"A\"}", &gl, &alerts, 1, "http://t", now);
         let v = serde_json::to_value(&m).unwrap();
-        assert_eq!(v["receiver"], "team_x");
+        assert_eq!(v["receiver"], "team-x");
         assert_eq!(v["status"], "firing");
         assert_eq!(v["truncatedAlerts"], 1);
         assert_eq!(v["version"], "4");
@@ -174,6 +183,13 @@ mod tests {
         assert_eq!(v["commonLabels"]["job"], "x");
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
         assert!(keys.contains(&"groupKey") && keys.contains(&"externalURL"));
+    }
+
+    #[test]
+    fn receiver_is_quoted_like_go() {
+        assert_eq!(quote_meta("oncall.primary"), "oncall\\.primary");
+        assert_eq!(quote_meta("a+b(c)|d"), "a\\+b\\(c\\)\\|d");
+        assert_eq!(quote_meta("team-db_1"), "team-db_1");
     }
 
     #[test]

@@ -12,10 +12,18 @@ use triage_core::time::format_go;
 use crate::runner::Delivered;
 use crate::scenario::{At, Expected, Labels, at, secs};
 
-/// `name` with every character outside `[a-zA-Z0-9_]` replaced by `_`, as the webhook's
-/// `receiver` field carries it.
+/// `name` with regex metacharacters backslash-escaped (Go's `regexp.QuoteMeta`), as
+/// Alertmanager's webhook `receiver` field carries it (checked against the real
+/// Alertmanager 0.25 by the differential interop test).
 fn sanitized(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect()
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn labels_json(l: &Labels) -> Value {
