@@ -419,6 +419,11 @@ impl Engine {
         self.alerts.values().map(|h| &h.alert)
     }
 
+    /// The held alerts with their fingerprints (not recomputed).
+    pub fn alerts_by_fingerprint(&self) -> impl Iterator<Item = (Fingerprint, &Arc<Alert>)> {
+        self.alerts.iter().map(|(fp, h)| (*fp, &h.alert))
+    }
+
     /// How many alerts are held.
     pub fn alert_count(&self) -> usize {
         self.alerts.len()

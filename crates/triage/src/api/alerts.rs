@@ -7,12 +7,11 @@ use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
-use serde::Serialize;
 use tokio::sync::oneshot;
 use triage_core::engine::{AlertStatus, Engine};
 use triage_core::matcher::all_match;
-use triage_core::time::format_millis;
-use triage_core::{Alert, LabelSet, PostableAlert};
+use triage_core::time::push_millis;
+use triage_core::{Alert, Fingerprint, LabelSet, PostableAlert};
 
 use super::AppState;
 use super::error::ApiError;
@@ -74,36 +73,10 @@ pub async fn v1_gone() -> Response {
     (StatusCode::GONE, "the API v1 was removed in Alertmanager 0.25; use /api/v2\n").into_response()
 }
 
-#[derive(Serialize)]
-struct ReceiverName<'a> {
-    name: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct StatusJson<'a> {
-    inhibited_by: &'a [String],
-    silenced_by: &'a [String],
-    state: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct GettableAlert<'a> {
-    annotations: &'a LabelSet,
-    ends_at: String,
-    fingerprint: String,
-    receivers: Vec<ReceiverName<'a>>,
-    starts_at: String,
-    status: StatusJson<'a>,
-    updated_at: String,
-    #[serde(rename = "generatorURL", skip_serializing_if = "str::is_empty")]
-    generator_url: &'a str,
-    labels: &'a LabelSet,
-}
-
 /// One alert of a listing with what the API shows about it.
 pub struct Listed {
+    /// Its fingerprint.
+    pub fp: Fingerprint,
     /// The alert.
     pub alert: Arc<Alert>,
     /// Its live status.
@@ -112,25 +85,71 @@ pub struct Listed {
     pub receivers: Vec<String>,
 }
 
-/// Writes one alert in the API's JSON form.
+fn push_str(out: &mut Vec<u8>, s: &str) {
+    serde_json::to_writer(&mut *out, s).expect("serialising to memory");
+}
+
+fn push_labels(out: &mut Vec<u8>, ls: &LabelSet) {
+    out.push(b'{');
+    for (i, (n, v)) in ls.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_str(out, n);
+        out.push(b':');
+        push_str(out, v);
+    }
+    out.push(b'}');
+}
+
+fn push_str_list(out: &mut Vec<u8>, items: &[String]) {
+    out.push(b'[');
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_str(out, s);
+    }
+    out.push(b']');
+}
+
+/// Writes one alert in the API's JSON form (Alertmanager's `gettableAlert`), by hand: this
+/// is the hot loop of a large listing.
 pub fn write_alert(out: &mut Vec<u8>, l: &Listed) {
     let a = &l.alert;
-    let json = GettableAlert {
-        annotations: &a.annotations,
-        ends_at: format_millis(a.ends_at),
-        fingerprint: a.fingerprint().to_string(),
-        receivers: l.receivers.iter().map(|n| ReceiverName { name: n }).collect(),
-        starts_at: format_millis(Some(a.starts_at)),
-        status: StatusJson {
-            inhibited_by: &l.status.inhibited_by,
-            silenced_by: &l.status.silenced_by,
-            state: l.status.state(),
-        },
-        updated_at: format_millis(Some(a.updated_at)),
-        generator_url: &a.generator_url,
-        labels: &a.labels,
-    };
-    serde_json::to_writer(out, &json).expect("serialising to memory");
+    out.extend_from_slice(b"{\"annotations\":");
+    push_labels(out, &a.annotations);
+    out.extend_from_slice(b",\"endsAt\":\"");
+    push_millis(out, a.ends_at);
+    out.extend_from_slice(b"\",\"fingerprint\":\"");
+    out.extend_from_slice(format!("{:016x}", l.fp.0).as_bytes());
+    out.extend_from_slice(b"\",\"receivers\":[");
+    for (i, r) in l.receivers.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"name\":");
+        push_str(out, r);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"],\"startsAt\":\"");
+    push_millis(out, Some(a.starts_at));
+    out.extend_from_slice(b"\",\"status\":{\"inhibitedBy\":");
+    push_str_list(out, &l.status.inhibited_by);
+    out.extend_from_slice(b",\"silencedBy\":");
+    push_str_list(out, &l.status.silenced_by);
+    out.extend_from_slice(b",\"state\":\"");
+    out.extend_from_slice(l.status.state().as_bytes());
+    out.extend_from_slice(b"\"},\"updatedAt\":\"");
+    push_millis(out, Some(a.updated_at));
+    out.push(b'"');
+    if !a.generator_url.is_empty() {
+        out.extend_from_slice(b",\"generatorURL\":");
+        push_str(out, &a.generator_url);
+    }
+    out.extend_from_slice(b",\"labels\":");
+    push_labels(out, &a.labels);
+    out.push(b'}');
 }
 
 /// Whether an alert passes the listing's filter (Alertmanager's `alertFilter`).
@@ -150,35 +169,72 @@ pub fn passes(q: &AlertQuery, a: &Alert, status: &AlertStatus, now: Timestamp) -
     all_match(&q.filter, &a.labels)
 }
 
-fn select(engine: &Engine, q: &AlertQuery, now: Timestamp) -> Vec<Listed> {
-    let mut out = Vec::new();
-    for a in engine.alerts() {
-        let receivers = engine.receivers_of(&a.labels);
-        if let Some(re) = &q.receiver
-            && !receivers.iter().any(|r| re.is_match(r))
-        {
-            continue;
-        }
-        let status = engine.status(&a.labels, now);
-        if !passes(q, a, &status, now) {
-            continue;
-        }
-        out.push(Listed { alert: Arc::clone(a), status, receivers });
+/// The listing entry of one alert, or `None` when the query filters it out.
+fn listed(engine: &Engine, q: &AlertQuery, fp: Fingerprint, a: &Arc<Alert>, now: Timestamp) -> Option<Listed> {
+    let receivers = engine.receivers_of(&a.labels);
+    if let Some(re) = &q.receiver
+        && !receivers.iter().any(|r| re.is_match(r))
+    {
+        return None;
     }
-    // Zero-padded hex sorts like the number.
-    out.sort_unstable_by_key(|l| l.alert.fingerprint());
-    out
+    let status = engine.status(&a.labels, now);
+    passes(q, a, &status, now).then(|| Listed { fp, alert: Arc::clone(a), status, receivers })
 }
 
-/// Lists alerts, streamed in chunks so that a large listing does not sit in memory whole.
+/// Lists alerts in fingerprint order. Only the alert handles are collected up front; status
+/// and receivers are worked out per chunk of the streamed answer under a short read lock,
+/// so a large listing neither holds much memory nor blocks the engine for long.
 pub async fn list(State(st): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
-    let q = AlertQuery::parse(raw.as_deref())?;
+    let q = Arc::new(AlertQuery::parse(raw.as_deref())?);
     let now = st.engine.shared.clock.now();
-    let listed = {
+    let mut handles: Vec<(Fingerprint, Arc<Alert>)> = {
         let engine = st.engine.shared.engine.read();
-        select(&engine, &q, now)
+        engine
+            .alerts_by_fingerprint()
+            .filter(|(_, a)| !a.ends_at.is_some_and(|e| e < now) && all_match(&q.filter, &a.labels))
+            .map(|(fp, a)| (fp, Arc::clone(a)))
+            .collect()
     };
-    Ok(json_array_stream(listed, write_alert))
+    // Zero-padded hex sorts like the number.
+    handles.sort_unstable_by_key(|(fp, _)| *fp);
+    let handles = Arc::new(handles);
+    let shared = Arc::clone(&st.engine.shared);
+    let total = handles.len();
+    // State: next index, whether an element was written yet, whether the array is closed.
+    let stream = futures::stream::unfold((0usize, false, false), move |(start, mut wrote, closed)| {
+        let (handles, shared, q) = (Arc::clone(&handles), Arc::clone(&shared), Arc::clone(&q));
+        async move {
+            if closed {
+                return None;
+            }
+            let end = (start + CHUNK).min(total);
+            let mut buf = Vec::with_capacity((end - start) * 512 + 2);
+            if start == 0 {
+                buf.push(b'[');
+            }
+            {
+                let engine = shared.engine.read();
+                for (fp, a) in &handles[start..end] {
+                    if let Some(l) = listed(&engine, &q, *fp, a, now) {
+                        if wrote {
+                            buf.push(b',');
+                        }
+                        write_alert(&mut buf, &l);
+                        wrote = true;
+                    }
+                }
+            }
+            let done = end == total;
+            if done {
+                buf.push(b']');
+            }
+            Some((Ok::<_, std::convert::Infallible>(Bytes::from(buf)), (end, wrote, done)))
+        }
+    });
+    Ok(Response::builder()
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(stream))
+        .expect("static response parts"))
 }
 
 /// A streamed JSON array of items, each written by `write`.
@@ -212,4 +268,45 @@ pub fn json_array_stream<T: Send + Sync + 'static>(items: Vec<T>, write: fn(&mut
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from_stream(stream))
         .expect("static response parts")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_written_alert_json_is_alertmanagers_shape() {
+        let alert = Alert {
+            labels: LabelSet::from_pairs([("alertname", "Disk \"full\""), ("instance", "h1\n\u{1}é")]),
+            annotations: LabelSet::from_pairs([("summary", "a\\b")]),
+            starts_at: "2026-01-01T10:00:00.123456Z".parse().unwrap(),
+            ends_at: None,
+            updated_at: "2026-01-01T10:00:01Z".parse().unwrap(),
+            generator_url: "http://prom/graph?g0.expr=up%3D%3D0".into(),
+            timeout: false,
+        };
+        let listed = Listed {
+            fp: alert.fingerprint(),
+            alert: Arc::new(alert.clone()),
+            status: AlertStatus { silenced_by: vec!["s-1".into()], inhibited_by: vec![] },
+            receivers: vec!["team-a".into(), "b\"".into()],
+        };
+        let mut out = Vec::new();
+        write_alert(&mut out, &listed);
+        let v: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "annotations": {"summary": "a\\b"},
+                "endsAt": "0001-01-01T00:00:00.000Z",
+                "fingerprint": alert.fingerprint().to_string(),
+                "receivers": [{"name": "team-a"}, {"name": "b\""}],
+                "startsAt": "2026-01-01T10:00:00.123Z",
+                "status": {"inhibitedBy": [], "silencedBy": ["s-1"], "state": "suppressed"},
+                "updatedAt": "2026-01-01T10:00:01.000Z",
+                "generatorURL": "http://prom/graph?g0.expr=up%3D%3D0",
+                "labels": {"alertname": "Disk \"full\"", "instance": "h1\n\u{1}é"},
+            })
+        );
+    }
 }

@@ -49,13 +49,13 @@ pub async fn list(State(st): State<AppState>, RawQuery(raw): RawQuery) -> Result
                 continue;
             }
             let mut alerts: Vec<Listed> = Vec::new();
-            for a in g.alerts.values() {
+            for (fp, a) in &g.alerts {
                 let status = engine.status(&a.labels, now);
                 if !passes(&q, a, &status, now) {
                     continue;
                 }
                 let receivers = engine.receivers_of(&a.labels);
-                alerts.push(Listed { alert: Arc::clone(a), status, receivers });
+                alerts.push(Listed { fp: *fp, alert: Arc::clone(a), status, receivers });
             }
             if alerts.is_empty() {
                 continue;
