@@ -191,7 +191,7 @@ pub async fn list(State(st): State<AppState>, RawQuery(raw): RawQuery) -> Result
         let engine = st.engine.shared.engine.read();
         engine
             .alerts_by_fingerprint()
-            .filter(|(_, a)| !a.ends_at.is_some_and(|e| e < now) && all_match(&q.filter, &a.labels))
+            .filter(|(_, a)| a.ends_at.is_none_or(|e| e >= now) && all_match(&q.filter, &a.labels))
             .map(|(fp, a)| (fp, Arc::clone(a)))
             .collect()
     };
