@@ -14,7 +14,7 @@ use jiff::Timestamp;
 
 use crate::alert::{Alert, notification_order};
 use crate::labels::{Fingerprint, LabelSet};
-use crate::route::{Route, RouteOpts};
+use crate::route::{GroupBy, Route, RouteOpts};
 
 /// The timer state of a group, kept in the store so that a restart resumes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +32,8 @@ pub struct AggrGroup {
     /// identical matchers share a group key but not an id, as Alertmanager keeps groups per
     /// route.
     pub id: String,
+    /// The id of the route that formed the group.
+    pub route_id: String,
     /// `route key:group labels`, as in Alertmanager's webhook `groupKey`.
     pub key: String,
     /// The values of the route's group_by labels.
@@ -45,8 +47,8 @@ pub struct AggrGroup {
 }
 
 impl AggrGroup {
-    fn insert(&mut self, alert: &Arc<Alert>, now: Timestamp) {
-        self.alerts.insert(alert.fingerprint(), Arc::clone(alert));
+    fn insert(&mut self, alert: &Arc<Alert>, fp: Fingerprint, now: Timestamp) {
+        self.alerts.insert(fp, Arc::clone(alert));
         if !self.timer.has_flushed
             && alert.starts_at.saturating_add(self.opts.group_wait).is_ok_and(|t| t < now)
             && self.timer.next_flush > now
@@ -80,6 +82,21 @@ pub struct Dispatcher {
     groups: HashMap<String, AggrGroup>,
     saved_timers: HashMap<String, GroupTimer>,
     dirty: HashSet<String>,
+    /// Hash of (route id, group labels) to group id.
+    index: HashMap<u64, String>,
+}
+
+/// FNV-1a of a route id.
+fn route_hash(id: &str) -> u64 {
+    LabelSet::from_pairs([("", id)]).fingerprint().0
+}
+
+/// Whether an alert with `labels` belongs to `group` (same values of the group labels).
+fn same_group(group: &AggrGroup, labels: &LabelSet) -> bool {
+    match &group.opts.group_by {
+        GroupBy::All => group.labels == *labels,
+        GroupBy::Labels(names) => names.iter().all(|n| group.labels.get(n) == labels.get(n)),
+    }
 }
 
 impl Dispatcher {
@@ -91,40 +108,55 @@ impl Dispatcher {
     /// A dispatcher that gives groups created under a known key the timer they had before
     /// a restart.
     pub fn with_saved_timers(saved: HashMap<String, GroupTimer>) -> Dispatcher {
-        Dispatcher { groups: HashMap::new(), saved_timers: saved, dirty: HashSet::new() }
+        Dispatcher { groups: HashMap::new(), saved_timers: saved, dirty: HashSet::new(), index: HashMap::new() }
     }
 
-    /// Routes a new or updated alert into its groups. Returns the ids of the groups it is in.
-    pub fn insert(&mut self, root: &Route, alert: &Arc<Alert>, now: Timestamp) -> Vec<String> {
-        let mut keys = Vec::new();
+    /// Routes a new or updated alert, whose fingerprint is `fp`, into its groups. Existing
+    /// groups are found by a hash of route id and group labels, so the hot path builds no
+    /// strings; they are built when a group is created.
+    pub fn insert(&mut self, root: &Route, alert: &Arc<Alert>, fp: Fingerprint, now: Timestamp) {
         for route in root.match_labels(&alert.labels) {
-            let labels = route.opts.group_by.group_labels(&alert.labels);
-            let key = route.group_key(&labels);
-            let id = format!("{}|{}", route.id(), labels);
-            let dirty = &mut self.dirty;
-            let group = self.groups.entry(id.clone()).or_insert_with(|| {
-                dirty.insert(id.clone());
-                let timer = self.saved_timers.remove(&id).unwrap_or(GroupTimer {
-                    next_flush: now.saturating_add(route.opts.group_wait).unwrap_or(now),
-                    has_flushed: false,
-                });
-                AggrGroup {
-                    id: id.clone(),
-                    key: key.clone(),
-                    labels,
-                    opts: route.opts.clone(),
-                    alerts: HashMap::new(),
-                    timer,
-                }
+            let group_fp = match &route.opts.group_by {
+                GroupBy::All => fp,
+                GroupBy::Labels(names) => alert.labels.subset_fingerprint(names),
+            };
+            let slot = route_hash(route.id()) ^ group_fp.0.rotate_left(1);
+            let existing = self.index.get(&slot).filter(|id| {
+                self.groups.get(*id).is_some_and(|g| g.route_id == route.id() && same_group(g, &alert.labels))
             });
+            let id = match existing {
+                Some(id) => id.clone(),
+                None => {
+                    let labels = route.opts.group_by.group_labels(&alert.labels);
+                    let id = format!("{}|{}", route.id(), labels);
+                    if !self.groups.contains_key(&id) {
+                        let timer = self.saved_timers.remove(&id).unwrap_or(GroupTimer {
+                            next_flush: now.saturating_add(route.opts.group_wait).unwrap_or(now),
+                            has_flushed: false,
+                        });
+                        let group = AggrGroup {
+                            id: id.clone(),
+                            route_id: route.id().to_string(),
+                            key: route.group_key(&labels),
+                            labels,
+                            opts: route.opts.clone(),
+                            alerts: HashMap::new(),
+                            timer,
+                        };
+                        self.groups.insert(id.clone(), group);
+                        self.dirty.insert(id.clone());
+                    }
+                    self.index.insert(slot, id.clone());
+                    id
+                }
+            };
+            let group = self.groups.get_mut(&id).expect("group exists");
             let before = group.timer;
-            group.insert(alert, now);
+            group.insert(alert, fp, now);
             if group.timer != before {
-                self.dirty.insert(id.clone());
+                self.dirty.insert(id);
             }
-            keys.push(id);
         }
-        keys
     }
 
     /// The earliest time a group is due, if any group holds alerts.
@@ -190,6 +222,10 @@ impl Dispatcher {
         for k in &empty {
             self.groups.remove(k);
             self.dirty.insert(k.clone());
+        }
+        if !empty.is_empty() {
+            let groups = &self.groups;
+            self.index.retain(|_, id| groups.contains_key(id));
         }
         empty
     }

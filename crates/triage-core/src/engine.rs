@@ -203,7 +203,7 @@ impl Engine {
             let a = Arc::new(a);
             let firing = !a.resolved_at(now);
             engine.inhibitor.upsert(&a);
-            engine.dispatcher.insert(&engine.setup.route, &a, now);
+            engine.dispatcher.insert(&engine.setup.route, &a, a.fingerprint(), now);
             engine.alerts.insert(a.fingerprint(), Held { alert: a, recorded_firing: firing });
         }
         engine
@@ -240,7 +240,7 @@ impl Engine {
                 _ => {}
             }
             self.inhibitor.upsert(&alert);
-            self.dispatcher.insert(&self.setup.route, &alert, now);
+            self.dispatcher.insert(&self.setup.route, &alert, fp, now);
             self.alerts.insert(fp, Held { alert: Arc::clone(&alert), recorded_firing: firing });
             out.stored.push(alert);
         }
@@ -410,7 +410,7 @@ impl Engine {
         self.dispatcher = Dispatcher::with_saved_timers(timers);
         for held in self.alerts.values() {
             self.inhibitor.upsert(&held.alert);
-            self.dispatcher.insert(&self.setup.route, &held.alert, now);
+            self.dispatcher.insert(&self.setup.route, &held.alert, held.alert.fingerprint(), now);
         }
     }
 
