@@ -9,7 +9,7 @@ use triage_core::engine::Setup;
 use triage_core::inhibit::InhibitRule;
 use triage_core::pipeline::IntegrationInfo;
 
-use crate::notify::webhook::WebhookTarget;
+use crate::notify::webhook::{UrlSource, WebhookTarget};
 use crate::notify::{Target, Targets};
 
 /// An embedded configuration used when no file is given.
@@ -75,18 +75,15 @@ pub fn build_setup(config: &Config) -> Result<Setup, String> {
     })
 }
 
-/// The notifiers' targets for `config`, reading `url_file`s.
+/// The notifiers' targets for `config`; a `url_file` is read at each delivery.
 pub fn build_targets(config: &Config) -> Result<Targets, String> {
     let mut targets = Targets::new();
     for r in config.receivers() {
         let mut list = Vec::new();
         for (i, w) in r.webhook_configs.iter().enumerate() {
             let url = match (&w.url, &w.url_file) {
-                (Some(u), _) => u.expose().to_string(),
-                (None, Some(f)) => std::fs::read_to_string(f)
-                    .map_err(|e| format!("receiver {:?} webhook_configs[{i}]: cannot read url_file {f}: {e}", r.name))?
-                    .trim()
-                    .to_string(),
+                (Some(u), _) => UrlSource::Inline(u.expose().to_string()),
+                (None, Some(f)) => UrlSource::File(f.into()),
                 (None, None) => return Err(format!("receiver {:?} webhook_configs[{i}]: no url", r.name)),
             };
             list.push(Target::Webhook(WebhookTarget { url, max_alerts: w.max_alerts }));
@@ -115,6 +112,18 @@ pub fn check_config_file(path: &Path) -> Result<String, Vec<String>> {
     );
     for w in unsupported(&config) {
         summary.push_str(&format!("\nwarning: {w}"));
+    }
+    for r in config.receivers() {
+        for (i, w) in r.webhook_configs.iter().enumerate() {
+            if let Some(f) = &w.url_file
+                && std::fs::metadata(f).is_err()
+            {
+                summary.push_str(&format!(
+                    "\nwarning: receiver {:?} webhook_configs[{i}]: url_file {f} is not readable here; it is read at each delivery",
+                    r.name
+                ));
+            }
+        }
     }
     Ok(summary)
 }

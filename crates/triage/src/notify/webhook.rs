@@ -8,11 +8,32 @@ use triage_core::payload::WebhookMessage;
 
 use super::DeliveryError;
 
+/// Where a webhook's URL comes from.
+#[derive(Clone)]
+pub enum UrlSource {
+    /// Given in the configuration.
+    Inline(String),
+    /// Read from this file at each delivery, so a rotated secret is picked up.
+    File(std::path::PathBuf),
+}
+
+impl UrlSource {
+    /// The URL now.
+    pub fn resolve(&self) -> Result<String, DeliveryError> {
+        match self {
+            UrlSource::Inline(u) => Ok(u.clone()),
+            UrlSource::File(p) => std::fs::read_to_string(p)
+                .map(|s| s.trim().to_string())
+                .map_err(|e| DeliveryError::Permanent(format!("cannot read url_file {}: {e}", p.display()))),
+        }
+    }
+}
+
 /// A configured webhook.
 #[derive(Clone)]
 pub struct WebhookTarget {
     /// Where to POST; may carry a token, so it is never printed.
-    pub url: String,
+    pub url: UrlSource,
     /// Cut the alerts to this many (0: all).
     pub max_alerts: u64,
 }
@@ -58,8 +79,9 @@ impl WebhookTarget {
             out.at,
         );
         let body = serde_json::to_vec(&msg).map_err(|e| DeliveryError::Permanent(format!("encoding message: {e}")))?;
+        let url = self.url.resolve()?;
         let resp = client
-            .post(&self.url)
+            .post(&url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body)
             .send()
@@ -96,7 +118,7 @@ mod tests {
 
     #[test]
     fn debug_hides_url() {
-        let t = WebhookTarget { url: "https://hooks/secret-token".into(), max_alerts: 0 };
+        let t = WebhookTarget { url: UrlSource::Inline("https://hooks/secret-token".into()), max_alerts: 0 };
         assert!(!format!("{t:?}").contains("secret-token"));
     }
 }

@@ -1,0 +1,83 @@
+//! The command line of the real binary: `check-config`, `--version`, and SIGHUP reload.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use support::peer::start_listening;
+
+fn testdata(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(rel)
+}
+
+fn triage(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_triage")).args(args).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn check_config_accepts_a_valid_file() {
+    let (code, out) = triage(&["check-config", testdata("config/cms-like.yml").to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("SUCCESS"), "{out}");
+}
+
+#[test]
+fn check_config_lists_every_problem_and_exits_1() {
+    let (code, out) = triage(&["check-config", testdata("config/invalid/many-errors.yml").to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAILED"), "{out}");
+    let problems = out.lines().filter(|l| l.starts_with("  ")).count();
+    assert_eq!(problems, 10, "every problem on its own line:\n{out}");
+}
+
+#[test]
+fn check_config_fails_on_any_bad_file_among_several() {
+    let good = testdata("config/cms-like.yml");
+    let bad = testdata("config/invalid/unknown-key.yml");
+    let (code, out) = triage(&["check-config", good.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    let (code, out) = triage(&["check-config", "/nonexistent/alertmanager.yml"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("cannot read"), "{out}");
+}
+
+#[test]
+fn version_is_printed() {
+    let (code, out) = triage(&["--version"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("triage "), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("alertmanager.yml");
+    std::fs::write(&config, "route:\n  receiver: a\nreceivers:\n  - name: a\n").unwrap();
+    let data = dir.path().join("data");
+    let (proc, url) = start_listening("triage", "/-/ready", |port| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_triage"));
+        cmd.arg("serve")
+            .arg("--config")
+            .arg(&config)
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--data-dir")
+            .arg(&data);
+        cmd
+    })
+    .await;
+    std::fs::write(&config, "route:\n  receiver: b\nreceivers:\n  - name: a\n  - name: b\n").unwrap();
+    assert!(Command::new("kill").arg("-HUP").arg(proc.pid().to_string()).status().unwrap().success());
+    let reloaded = support::poll(support::DEADLINE, || {
+        let url = url.clone();
+        async move {
+            let v: serde_json::Value =
+                support::client().get(format!("{url}/api/v2/receivers")).send().await.ok()?.json().await.ok()?;
+            (v.as_array()?.len() == 2).then_some(())
+        }
+    })
+    .await;
+    assert!(reloaded.is_some(), "SIGHUP did not reload the configuration");
+}
