@@ -45,6 +45,30 @@ pub struct Setup {
     pub resolve_timeout: SignedDuration,
 }
 
+impl Setup {
+    /// The setup for a loaded configuration. Only `webhook_configs` are integrations so far;
+    /// their order is the index the notification log and the notifiers use.
+    pub fn from_config(config: &crate::config::Config) -> Setup {
+        let receivers = config
+            .receivers()
+            .iter()
+            .map(|r| {
+                let integrations =
+                    r.webhook_configs.iter().map(|w| IntegrationInfo { send_resolved: w.send_resolved }).collect();
+                (r.name.clone(), integrations)
+            })
+            .collect();
+        let intervals = config.time_intervals().to_vec();
+        Setup {
+            route: config.route().clone(),
+            inhibit_rules: config.inhibit_rules().to_vec(),
+            receivers,
+            intervals: Box::new(move |name, t| intervals.iter().any(|i| i.name == name && i.contains(t))),
+            resolve_timeout: config.resolve_timeout(),
+        }
+    }
+}
+
 /// A notification to deliver.
 #[derive(Clone, Debug)]
 pub struct Outgoing {

@@ -69,7 +69,7 @@ pub struct WebhookMessage {
 
 /// Go's `regexp.QuoteMeta`, which Alertmanager applies to the receiver name in its
 /// notification data.
-fn quote_meta(name: &str) -> String {
+pub fn quote_meta(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for c in name.chars() {
         if "\\.+*?()|[]{}^$".contains(c) {

@@ -144,6 +144,16 @@ struct Loop {
     logged_bytes: usize,
 }
 
+/// The labels, as JSON, of the alerts that `changes` are about.
+fn labels_json(engine: &Engine, changes: &[StateChange]) -> HashMap<Fingerprint, String> {
+    changes
+        .iter()
+        .filter_map(|c| {
+            engine.alert(c.fingerprint).map(|a| (c.fingerprint, serde_json::to_string(&a.labels).unwrap_or_default()))
+        })
+        .collect()
+}
+
 fn transitions(changes: &[StateChange], labels: &HashMap<Fingerprint, String>) -> Vec<Transition> {
     changes
         .iter()
@@ -213,14 +223,7 @@ impl Loop {
         let engine = self.shared.engine.read();
         let alerts: Vec<Arc<Alert>> = self.dirty.drain().filter_map(|fp| engine.alert(fp).cloned()).collect();
         let changes = std::mem::take(&mut self.changes);
-        let labels: HashMap<Fingerprint, String> = changes
-            .iter()
-            .filter_map(|c| {
-                engine
-                    .alert(c.fingerprint)
-                    .map(|a| (c.fingerprint, serde_json::to_string(&a.labels).unwrap_or_default()))
-            })
-            .collect();
+        let labels = labels_json(&engine, &changes);
         drop(engine);
         let mut writes = Vec::with_capacity(3);
         if !alerts.is_empty() {
@@ -432,14 +435,7 @@ impl Loop {
         let mut engine = self.shared.engine.write();
         let changes = engine.timed_out(now);
         if !changes.is_empty() {
-            let labels: HashMap<Fingerprint, String> = changes
-                .iter()
-                .filter_map(|c| {
-                    engine
-                        .alert(c.fingerprint)
-                        .map(|a| (c.fingerprint, serde_json::to_string(&a.labels).unwrap_or_default()))
-                })
-                .collect();
+            let labels = labels_json(&engine, &changes);
             writes.push(Write::Transitions(transitions(&changes, &labels)));
         }
         if gc {

@@ -1,13 +1,10 @@
 //! From a loaded alertmanager.yml to what runs: the engine's [`Setup`] and the notifiers'
 //! [`Targets`]. Also `triage check-config`.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use triage_core::config::Config;
 use triage_core::engine::Setup;
-use triage_core::inhibit::InhibitRule;
-use triage_core::pipeline::IntegrationInfo;
 
 use crate::notify::webhook::{UrlSource, WebhookTarget};
 use crate::notify::{Target, Targets};
@@ -51,28 +48,7 @@ pub fn build_setup(config: &Config) -> Result<Setup, String> {
     for w in unsupported(config) {
         tracing::warn!("{w}");
     }
-    let receivers: HashMap<String, Vec<IntegrationInfo>> = config
-        .receivers()
-        .iter()
-        .map(|r| {
-            let integrations =
-                r.webhook_configs.iter().map(|w| IntegrationInfo { send_resolved: w.send_resolved }).collect();
-            (r.name.clone(), integrations)
-        })
-        .collect();
-    let inhibit_rules = config
-        .inhibit_rules()
-        .iter()
-        .map(|r| InhibitRule { source: r.source.clone(), target: r.target.clone(), equal: r.equal.clone() })
-        .collect();
-    let intervals = config.time_intervals().to_vec();
-    Ok(Setup {
-        route: config.route().clone(),
-        inhibit_rules,
-        receivers,
-        intervals: Box::new(move |name, t| intervals.iter().any(|i| i.name == name && i.contains(t))),
-        resolve_timeout: config.resolve_timeout(),
-    })
+    Ok(Setup::from_config(config))
 }
 
 /// The notifiers' targets for `config`; a `url_file` is read at each delivery.

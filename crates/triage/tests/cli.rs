@@ -5,7 +5,7 @@ mod support;
 use std::path::PathBuf;
 use std::process::Command;
 
-use support::peer::start_listening;
+use support::peer::start_triage_at;
 
 fn testdata(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(rel)
@@ -56,18 +56,7 @@ async fn sighup_reloads_the_configuration() {
     let config = dir.path().join("alertmanager.yml");
     std::fs::write(&config, "route:\n  receiver: a\nreceivers:\n  - name: a\n").unwrap();
     let data = dir.path().join("data");
-    let (proc, url) = start_listening("triage", "/-/ready", |port| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_triage"));
-        cmd.arg("serve")
-            .arg("--config")
-            .arg(&config)
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--data-dir")
-            .arg(&data);
-        cmd
-    })
-    .await;
+    let (proc, url) = start_triage_at(&config, &data).await;
     std::fs::write(&config, "route:\n  receiver: b\nreceivers:\n  - name: a\n  - name: b\n").unwrap();
     assert!(Command::new("kill").arg("-HUP").arg(proc.pid().to_string()).status().unwrap().success());
     let reloaded = support::poll(support::DEADLINE, || {

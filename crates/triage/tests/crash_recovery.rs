@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Value, json};
-use support::peer::start_listening;
+use support::peer::start_triage_at;
 use support::proc::Proc;
 use support::webhook::WebhookSink;
 
@@ -30,19 +30,7 @@ receivers:
 async fn start(dir: &Path, sink: &WebhookSink) -> (Proc, String) {
     let config = dir.join("alertmanager.yml");
     std::fs::write(&config, CONFIG.replace("SINK_URL", &sink.url("/hook"))).unwrap();
-    let data = dir.join("data");
-    start_listening("triage", "/-/ready", |port| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_triage"));
-        cmd.arg("serve")
-            .arg("--config")
-            .arg(&config)
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--data-dir")
-            .arg(&data);
-        cmd
-    })
-    .await
+    start_triage_at(&config, &dir.join("data")).await
 }
 
 fn kill9(p: &Proc) {

@@ -12,18 +12,10 @@ use triage_core::time::format_go;
 use crate::runner::Delivered;
 use crate::scenario::{At, Expected, Labels, at, secs};
 
-/// `name` with regex metacharacters backslash-escaped (Go's `regexp.QuoteMeta`), as
-/// Alertmanager's webhook `receiver` field carries it (checked against the real
-/// Alertmanager 0.25 by the differential interop test).
+/// The receiver name as Alertmanager's webhook `receiver` field carries it (Go's
+/// `regexp.QuoteMeta`; checked against the real Alertmanager by the differential test).
 fn sanitized(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
+    triage_core::payload::quote_meta(name)
 }
 
 fn labels_json(l: &Labels) -> Value {

@@ -9,10 +9,9 @@ use jiff::Timestamp;
 use triage_core::config::Config;
 use triage_core::dispatch::GroupTimer;
 use triage_core::engine::{Engine, NotifyLogKey, Outgoing, Setup};
-use triage_core::inhibit::InhibitRule;
 use triage_core::labels::Fingerprint;
 use triage_core::payload::WebhookMessage;
-use triage_core::pipeline::{IntegrationInfo, NotifyLogEntry};
+use triage_core::pipeline::NotifyLogEntry;
 use triage_core::silence::{ApiMatcher, PostableSilence, Silences};
 use triage_core::{Alert, Matcher, PostableAlert};
 
@@ -34,30 +33,9 @@ pub struct Delivered {
     pub message: WebhookMessage,
 }
 
-/// The engine's setup for `config`, as the shell's `setup::build_setup` makes it.
+/// The engine's setup for `config`, as the shell makes it.
 pub fn build_setup(config: &Config) -> Setup {
-    let receivers = config
-        .receivers()
-        .iter()
-        .map(|r| {
-            let integrations =
-                r.webhook_configs.iter().map(|w| IntegrationInfo { send_resolved: w.send_resolved }).collect();
-            (r.name.clone(), integrations)
-        })
-        .collect();
-    let inhibit_rules = config
-        .inhibit_rules()
-        .iter()
-        .map(|r| InhibitRule { source: r.source.clone(), target: r.target.clone(), equal: r.equal.clone() })
-        .collect();
-    let intervals = config.time_intervals().to_vec();
-    Setup {
-        route: config.route().clone(),
-        inhibit_rules,
-        receivers,
-        intervals: Box::new(move |name, t| intervals.iter().any(|i| i.name == name && i.contains(t))),
-        resolve_timeout: config.resolve_timeout(),
-    }
+    Setup::from_config(config)
 }
 
 fn load(v: &yaml_serde::Value) -> Result<Config, String> {

@@ -115,6 +115,23 @@ pub async fn start_peer(kind: Kind, config_yaml: &str) -> Peer {
     Peer { kind, url, proc, config_path, dir }
 }
 
+/// Starts the triage binary with `config` and `data` (kept by the caller, so a test can
+/// restart on the same data directory) and waits until it is ready.
+pub async fn start_triage_at(config: &Path, data: &Path) -> (Proc, String) {
+    start_listening("triage", "/-/ready", |port| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_triage"));
+        cmd.arg("serve")
+            .arg("--config")
+            .arg(config)
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--data-dir")
+            .arg(data);
+        cmd
+    })
+    .await
+}
+
 /// Starts a server on a free port and waits until `ready_path` answers 2xx. A process that
 /// exits before it is ready because another process took the port is retried on a new port,
 /// up to three times in all.
