@@ -88,7 +88,7 @@ pub struct Dispatcher {
 
 /// FNV-1a of a route id.
 fn route_hash(id: &str) -> u64 {
-    LabelSet::from_pairs([("", id)]).fingerprint().0
+    crate::labels::fnv_write(crate::labels::FNV_OFFSET, id.as_bytes())
 }
 
 /// Whether an alert with `labels` belongs to `group` (same values of the group labels).
@@ -235,11 +235,6 @@ impl Dispatcher {
         let mut v: Vec<&AggrGroup> = self.groups.values().collect();
         v.sort_by(|a, b| a.id.cmp(&b.id));
         v
-    }
-
-    /// One group by id.
-    pub fn group(&self, id: &str) -> Option<&AggrGroup> {
-        self.groups.get(id)
     }
 
     /// The timers changed since the last call (`None`: the group is gone), for the store.

@@ -43,15 +43,24 @@ impl Fingerprint {
     }
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
-fn fnv_write(mut h: u64, bytes: &[u8]) -> u64 {
+/// FNV-1a 64 of `bytes`, continuing from `h` (start from [`FNV_OFFSET`]).
+pub(crate) fn fnv_write(mut h: u64, bytes: &[u8]) -> u64 {
     for b in bytes {
         h ^= u64::from(*b);
         h = h.wrapping_mul(FNV_PRIME);
     }
     h
+}
+
+/// Hashes one label as Alertmanager does: `name 0xff value 0xff`.
+fn fnv_pair(h: u64, name: &str, value: &str) -> u64 {
+    let h = fnv_write(h, name.as_bytes());
+    let h = fnv_write(h, &[0xff]);
+    let h = fnv_write(h, value.as_bytes());
+    fnv_write(h, &[0xff])
 }
 
 /// A set of labels, kept sorted by name with unique names.
@@ -204,10 +213,7 @@ impl LabelSet {
     pub fn fingerprint(&self) -> Fingerprint {
         let mut h = FNV_OFFSET;
         for (n, v) in self.iter() {
-            h = fnv_write(h, n.as_bytes());
-            h = fnv_write(h, &[0xff]);
-            h = fnv_write(h, v.as_bytes());
-            h = fnv_write(h, &[0xff]);
+            h = fnv_pair(h, n, v);
         }
         Fingerprint(h)
     }
@@ -218,10 +224,7 @@ impl LabelSet {
         let mut h = FNV_OFFSET;
         for n in names {
             if let Some(v) = self.get(n) {
-                h = fnv_write(h, n.as_bytes());
-                h = fnv_write(h, &[0xff]);
-                h = fnv_write(h, v.as_bytes());
-                h = fnv_write(h, &[0xff]);
+                h = fnv_pair(h, n, v);
             }
         }
         Fingerprint(h)

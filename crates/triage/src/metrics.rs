@@ -66,8 +66,7 @@ impl Default for Metrics {
 impl Metrics {
     /// Creates and registers every metric.
     pub fn new() -> Metrics {
-        let mut registry = Registry::with_prefix("triage");
-        let m = Metrics {
+        let mut m = Metrics {
             alerts_received: Family::default(),
             alerts_invalid: Counter::default(),
             alerts: Family::default(),
@@ -78,8 +77,9 @@ impl Metrics {
             store_commit_seconds: latency_histogram(),
             store_errors: Counter::default(),
             config_reloads: Family::default(),
-            registry: Registry::default(),
+            registry: Registry::with_prefix("triage"),
         };
+        let registry = &mut m.registry;
         registry.register("alerts_received", "Alerts received through the API", m.alerts_received.clone());
         registry.register("alerts_invalid", "Alerts rejected as invalid", m.alerts_invalid.clone());
         registry.register("alerts", "Alerts held, by state", m.alerts.clone());
@@ -94,7 +94,7 @@ impl Metrics {
         registry.register("store_commit_seconds", "Time of one store commit", m.store_commit_seconds.clone());
         registry.register("store_errors", "Store commits that failed", m.store_errors.clone());
         registry.register("config_reloads", "Configuration reloads by result", m.config_reloads.clone());
-        Metrics { registry, ..m }
+        m
     }
 
     /// Observes the duration of a pipeline stage.
