@@ -239,31 +239,30 @@ fn replay(core: &mut Engine, log: &[LoggedBatch]) -> Replayed {
 
 /// Runs the server until SIGINT or SIGTERM. SIGHUP reloads the configuration.
 pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    // Handlers are installed before the port opens, so a SIGHUP sent as soon as triage answers
+    // reloads instead of killing the process.
+    let mut hup_signal = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
+    let term_signal = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
     let listener =
         tokio::net::TcpListener::bind(opts.listen).await.with_context(|| format!("listening on {}", opts.listen))?;
     let running = start(opts, listener, Arc::new(SystemClock)).await?;
     let hup = Arc::clone(&running.reloader);
     tokio::spawn(async move {
-        let Ok(mut sig) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else { return };
-        while sig.recv().await.is_some() {
+        while hup_signal.recv().await.is_some() {
             let _ = hup.reload().await;
         }
     });
-    shutdown().await;
+    shutdown(term_signal).await;
     running.stop().await?;
     tracing::info!("stopped");
     Ok(())
 }
 
-async fn shutdown() {
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
-        }
-    };
+async fn shutdown(mut term: tokio::signal::unix::Signal) {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
+        _ = term.recv() => {}
     }
     tracing::info!("shutting down");
 }
