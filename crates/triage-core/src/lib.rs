@@ -17,6 +17,7 @@ pub mod pipeline;
 pub mod quote;
 pub mod route;
 pub mod time;
+pub mod truncate;
 pub mod timeinterval;
 
 pub use alert::{Alert, PostableAlert};

@@ -6,7 +6,8 @@ use std::path::Path;
 use triage_core::config::Config;
 use triage_core::engine::Setup;
 
-use crate::notify::webhook::{UrlSource, WebhookTarget};
+use crate::notify::secret::SecretSource;
+use crate::notify::webhook::WebhookTarget;
 use crate::notify::{Target, Targets};
 
 /// An embedded configuration used when no file is given.
@@ -57,11 +58,8 @@ pub fn build_targets(config: &Config) -> Result<Targets, String> {
     for r in config.receivers() {
         let mut list = Vec::new();
         for (i, w) in r.webhook_configs.iter().enumerate() {
-            let url = match (&w.url, &w.url_file) {
-                (Some(u), _) => UrlSource::Inline(u.expose().to_string()),
-                (None, Some(f)) => UrlSource::File(f.into()),
-                (None, None) => return Err(format!("receiver {:?} webhook_configs[{i}]: no url", r.name)),
-            };
+            let url = SecretSource::from_pair(w.url.as_ref().map(|u| u.expose()), w.url_file.as_deref())
+                .ok_or_else(|| format!("receiver {:?} webhook_configs[{i}]: no url", r.name))?;
             list.push(Target::Webhook(WebhookTarget { url, max_alerts: w.max_alerts }));
         }
         targets.insert(r.name.clone(), list);

@@ -3,6 +3,12 @@
 //! A notifier says whether a failure is worth retrying ([`DeliveryError`]); the retry loop
 //! here is shared by all of them and stops at the notification's deadline.
 
+pub mod attach;
+pub mod email;
+pub mod mattermost;
+pub mod secret;
+pub mod slack;
+pub mod upstream;
 pub mod webhook;
 
 use std::collections::HashMap;

@@ -7,33 +7,13 @@ use triage_core::engine::Outgoing;
 use triage_core::payload::WebhookMessage;
 
 use super::DeliveryError;
-
-/// Where a webhook's URL comes from.
-#[derive(Clone)]
-pub enum UrlSource {
-    /// Given in the configuration.
-    Inline(String),
-    /// Read from this file at each delivery, so a rotated secret is picked up.
-    File(std::path::PathBuf),
-}
-
-impl UrlSource {
-    /// The URL now.
-    pub fn resolve(&self) -> Result<String, DeliveryError> {
-        match self {
-            UrlSource::Inline(u) => Ok(u.clone()),
-            UrlSource::File(p) => std::fs::read_to_string(p)
-                .map(|s| s.trim().to_string())
-                .map_err(|e| DeliveryError::Permanent(format!("cannot read url_file {}: {e}", p.display()))),
-        }
-    }
-}
+use super::secret::SecretSource;
 
 /// A configured webhook.
 #[derive(Clone)]
 pub struct WebhookTarget {
     /// Where to POST; may carry a token, so it is never printed.
-    pub url: UrlSource,
+    pub url: SecretSource,
     /// Cut the alerts to this many (0: all).
     pub max_alerts: u64,
 }
@@ -118,7 +98,7 @@ mod tests {
 
     #[test]
     fn debug_hides_url() {
-        let t = WebhookTarget { url: UrlSource::Inline("https://hooks/secret-token".into()), max_alerts: 0 };
+        let t = WebhookTarget { url: SecretSource::Inline("https://hooks/secret-token".into()), max_alerts: 0 };
         assert!(!format!("{t:?}").contains("secret-token"));
     }
 }
