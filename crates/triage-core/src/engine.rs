@@ -16,6 +16,7 @@ use crate::pipeline::{
 };
 use crate::route::Route;
 use crate::silence::Silences;
+use crate::template::Suppressed;
 
 /// Identifies a notification log entry: group, receiver and integration index.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -46,15 +47,19 @@ pub struct Setup {
 }
 
 impl Setup {
-    /// The setup for a loaded configuration. Only `webhook_configs` are integrations so far;
+    /// The setup for a loaded configuration. Integrations are numbered as
+    /// [`crate::config::ReceiverConfig::integrations`] lists them;
     /// their order is the index the notification log and the notifiers use.
     pub fn from_config(config: &crate::config::Config) -> Setup {
         let receivers = config
             .receivers()
             .iter()
             .map(|r| {
-                let integrations =
-                    r.webhook_configs.iter().map(|w| IntegrationInfo { send_resolved: w.send_resolved }).collect();
+                let integrations = r
+                    .integrations()
+                    .into_iter()
+                    .map(|(_, _, send_resolved)| IntegrationInfo { send_resolved })
+                    .collect();
                 (r.name.clone(), integrations)
             })
             .collect();
@@ -66,6 +71,17 @@ impl Setup {
             intervals: Box::new(move |name, t| intervals.iter().any(|i| i.name == name && i.contains(t))),
             resolve_timeout: config.resolve_timeout(),
         }
+    }
+}
+
+/// `Name at instance` or `Name`, for reasons people read.
+fn describe_alert(labels: &LabelSet) -> String {
+    let name = labels.value("alertname");
+    let place = crate::template::view::location(labels);
+    match (name.is_empty(), place.is_empty()) {
+        (false, false) => format!("{name} at {place}"),
+        (false, true) => name.to_string(),
+        (true, _) => labels.to_string(),
     }
 }
 
@@ -86,6 +102,24 @@ pub struct Outgoing {
     pub deadline: Timestamp,
     /// The notification log entry to record once delivered.
     pub entry: NotifyLogEntry,
+    /// The group's id (route and group labels), to hold its next flush while this one is
+    /// delivered.
+    pub group_id: String,
+    /// The route's repeat_interval, which sets how long the log entry is kept.
+    pub repeat_interval: SignedDuration,
+    /// Alerts of the group muted in this flush, and why.
+    pub suppressed: Vec<Suppressed>,
+}
+
+/// What [`Engine::resume`] decided for a notification found unsent after a restart.
+#[derive(Clone, Debug)]
+pub enum Resumed {
+    /// Send it: it is now pending under a new flush id (given in the notification).
+    Send(Outgoing),
+    /// The notification log shows it (or a later one) delivered.
+    AlreadyDelivered(Outgoing),
+    /// Its retry deadline passed while triage was down; the group's next flush decides anew.
+    Expired(Outgoing),
 }
 
 /// An integration that was not notified, and why.
@@ -159,7 +193,9 @@ impl AlertStatus {
 }
 
 struct PendingFlush {
-    flush: Flush,
+    /// The flush, or `None` for notifications resumed after a restart.
+    flush: Option<Flush>,
+    group_id: String,
     remaining: usize,
     failed: bool,
 }
@@ -308,6 +344,7 @@ impl Engine {
             };
             let result =
                 plan(&flush, &integrations, |i| self.nflog.get(&key_of(i)).map(|(e, _)| e.clone()), &mutes, time_mute);
+            let suppressed = self.suppressed(&flush, &result.muted);
             tick.muted.extend(result.muted.into_iter().map(|(fp, r)| (flush.group_key.clone(), fp, r)));
             let id = self.next_flush_id;
             self.next_flush_id += 1;
@@ -334,6 +371,9 @@ impl Engine {
                             at: now,
                             deadline: now.saturating_add(retry).unwrap_or(now),
                             entry,
+                            group_id: flush.group_id.clone(),
+                            repeat_interval: flush.opts.repeat_interval,
+                            suppressed: suppressed.clone(),
                         });
                     }
                 }
@@ -342,7 +382,8 @@ impl Engine {
                 self.dispatcher.notified(&flush);
             } else {
                 self.in_flight.insert(flush.group_id.clone());
-                self.pending.insert(id, PendingFlush { flush, remaining, failed: false });
+                let group_id = flush.group_id.clone();
+                self.pending.insert(id, PendingFlush { flush: Some(flush), group_id, remaining, failed: false });
             }
         }
         tick
@@ -380,7 +421,7 @@ impl Engine {
         let mut logged = None;
         let p = self.pending.get_mut(&out.flush_id)?;
         if ok {
-            let expires = out.at.saturating_add(log_retention(p.flush.opts.repeat_interval)).unwrap_or(out.at);
+            let expires = out.at.saturating_add(log_retention(out.repeat_interval)).unwrap_or(out.at);
             self.nflog.insert(out.key.clone(), (out.entry.clone(), expires));
             logged = Some((out.entry.clone(), expires));
         } else {
@@ -389,12 +430,77 @@ impl Engine {
         p.remaining -= 1;
         if p.remaining == 0 {
             let done = self.pending.remove(&out.flush_id).expect("pending flush");
-            self.in_flight.remove(&done.flush.group_id);
-            if !done.failed {
-                self.dispatcher.notified(&done.flush);
+            self.in_flight.remove(&done.group_id);
+            if let Some(flush) = done.flush.filter(|_| !done.failed) {
+                self.dispatcher.notified(&flush);
             }
         }
         logged
+    }
+
+    /// Takes back notifications that were enqueued but not known delivered when triage
+    /// stopped. Each is sent again unless the notification log shows it delivered or its
+    /// deadline passed; those to send hold their group's next flush until they are done,
+    /// like any delivery in flight.
+    pub fn resume(&mut self, outs: Vec<Outgoing>, now: Timestamp) -> Vec<Resumed> {
+        let mut new_ids: HashMap<u64, u64> = HashMap::new();
+        let mut result = Vec::with_capacity(outs.len());
+        for mut out in outs {
+            let delivered = self.nflog.get(&out.key).is_some_and(|(e, _)| e.at >= out.at);
+            if delivered {
+                result.push(Resumed::AlreadyDelivered(out));
+                continue;
+            }
+            if out.deadline < now {
+                result.push(Resumed::Expired(out));
+                continue;
+            }
+            let id = *new_ids.entry(out.flush_id).or_insert_with(|| {
+                let id = self.next_flush_id;
+                self.next_flush_id += 1;
+                id
+            });
+            out.flush_id = id;
+            let pending = self.pending.entry(id).or_insert_with(|| PendingFlush {
+                flush: None,
+                group_id: out.group_id.clone(),
+                remaining: 0,
+                failed: false,
+            });
+            pending.remaining += 1;
+            self.in_flight.insert(out.group_id.clone());
+            result.push(Resumed::Send(out));
+        }
+        result
+    }
+
+    /// The alerts of `flush` muted by `muted`, with the reasons in words.
+    fn suppressed(&self, flush: &Flush, muted: &[(Fingerprint, MuteReason)]) -> Vec<Suppressed> {
+        let labels_of = |fp: Fingerprint| {
+            flush.alerts.iter().find(|a| a.fingerprint() == fp).map(|a| a.labels.clone()).unwrap_or_default()
+        };
+        muted
+            .iter()
+            .map(|(fp, reason)| {
+                let reason = match reason {
+                    MuteReason::Inhibited(by) => match self.alerts.get(by) {
+                        Some(h) => format!("inhibited by {}", describe_alert(&h.alert.labels)),
+                        None => format!("inhibited by alert {by}"),
+                    },
+                    MuteReason::Silenced(ids) => {
+                        let parts: Vec<String> = ids
+                            .iter()
+                            .map(|id| match self.silences.get(id) {
+                                Some(s) => format!("silence {id} by {} ({})", s.created_by, s.comment),
+                                _ => format!("silence {id}"),
+                            })
+                            .collect();
+                        format!("silenced by {}", parts.join(", "))
+                    }
+                };
+                Suppressed { labels: labels_of(*fp), reason }
+            })
+            .collect()
     }
 
     /// Drops alerts resolved longer than `resolved_retention`, expired notification log entries and old silences; returns

@@ -16,9 +16,10 @@ pub mod payload;
 pub mod pipeline;
 pub mod quote;
 pub mod route;
+pub mod template;
 pub mod time;
-pub mod truncate;
 pub mod timeinterval;
+pub mod truncate;
 
 pub use alert::{Alert, PostableAlert};
 pub use labels::{Fingerprint, LabelSet};

@@ -65,6 +65,10 @@ pub struct WebhookMessage {
     pub group_key: String,
     /// How many alerts `max_alerts` cut off.
     pub truncated_alerts: u64,
+    /// What to do (triage's addition; left out when no runbook or `action` matches, so the
+    /// message is then exactly Alertmanager's).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub instructions: Vec<crate::template::Instruction>,
 }
 
 /// Go's `regexp.QuoteMeta`, which Alertmanager applies to the receiver name in its
@@ -144,6 +148,7 @@ impl WebhookMessage {
             version: "4",
             group_key: group_key.to_string(),
             truncated_alerts: truncated,
+            instructions: Vec::new(),
         }
     }
 }

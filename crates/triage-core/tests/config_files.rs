@@ -195,6 +195,33 @@ const INVALID: &[(&str, &[&str])] = &[
     ),
     ("not-yaml.yml", &["line"]),
     (
+        "channels.yml",
+        &[
+            "receivers[0].email_configs[0]: missing to address in email config",
+            "receivers[0].email_configs[0]: at most one of auth_password & auth_password_file must be configured",
+            "receivers[0].email_configs[0].smarthost: address mail.example.org: missing port in address",
+            r#"receivers[0].email_configs[0].headers: duplicate header "Subject" in email config"#,
+            "receivers[0].slack_configs[0]: no global Slack API URL set either inline or in a file",
+            "receivers[0].slack_configs[1]: at most one of api_url & api_url_file must be configured",
+            r#"receivers[0].slack_configs[1].api_url: unsupported scheme "ftp" for URL"#,
+            "receivers[0].mattermost_configs[0]: one of webhook_url or webhook_url_file must be configured",
+            r#"receivers[0].mattermost_configs[0].priority: priority must be important or urgent, not "high""#,
+            "receivers[0].alertmanager_configs[0]: at most one of url & url_file must be configured",
+            "receivers[0].alertmanager_configs[1].silences: invalid type",
+        ],
+    ),
+    (
+        "bad-runbooks.yml",
+        &[
+            "runbooks[0].matchers: a runbook needs at least one matcher",
+            "runbooks[1].matchers[0]: bad matcher format: severity critical",
+            "runbooks[1].instructions: syntax error",
+            "runbooks[1].links[0].url: syntax error",
+            "runbooks[2]: a runbook needs instructions or links",
+            "runbooks[3].matcher: unknown field `matcher`",
+        ],
+    ),
+    (
         "many-errors.yml",
         &[
             "route.group_by: cannot have wildcard group_by",
@@ -233,7 +260,8 @@ fn invalid_samples_fail_with_expected_messages() {
             assert!(printed.contains(want), "{file}: missing {want:?} in\n{printed}");
         }
         assert_eq!(printed.lines().count(), errs.len(), "{file}: one error per line\n{printed}");
-        if *file != "many-errors.yml" && *file != "email-without-smarthost.yml" && *file != "bad-time-interval.yml" {
+        let several = ["many-errors.yml", "email-without-smarthost.yml", "bad-time-interval.yml", "channels.yml"];
+        if !several.contains(file) {
             assert!(errs.len() <= wants.len(), "{file}: unexpected extra errors\n{printed}");
         }
     }
@@ -276,4 +304,31 @@ proptest::proptest! {
         let cut = text.char_indices().map(|(i, _)| i).take_while(|&i| i <= cut).last().unwrap_or(0);
         let _ = Config::from_yaml(&text[..cut]);
     }
+}
+
+#[test]
+fn channels_and_runbooks_load_with_global_defaults() {
+    let c = load("channels.yml");
+    let ops = c.receiver("ops").unwrap();
+    let kinds: Vec<(&str, usize)> = ops.integrations().iter().map(|(k, i, _)| (*k, *i)).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("webhook_configs", 0),
+            ("email_configs", 0),
+            ("slack_configs", 0),
+            ("slack_configs", 1),
+            ("mattermost_configs", 0)
+        ]
+    );
+    let email = &ops.email_configs[0];
+    assert!(email.send_resolved);
+    assert_eq!(email.plot.as_ref().unwrap().datasource_url.as_deref(), Some("http://127.0.0.1:8428"));
+    assert!(!ops.slack_configs[0].send_resolved, "Slack does not send resolved alerts unless asked");
+    assert!(ops.mattermost_configs[0].send_resolved);
+    let up = &c.receiver("upstream").unwrap().alertmanager_configs[0];
+    assert!(up.silences && up.send_resolved);
+    assert_eq!(c.file().runbooks.len(), 1);
+    let debug = format!("{:?}", ops.mattermost_configs[0]);
+    assert!(!debug.contains("hooks/abc"), "webhook URLs are secrets: {debug}");
 }

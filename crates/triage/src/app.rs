@@ -61,6 +61,8 @@ pub struct Reloader {
     metrics: Arc<Metrics>,
     /// The store, for history reads.
     pub store: Arc<SqliteStore>,
+    /// Bounds one SMTP delivery.
+    pub notify_timeout: std::time::Duration,
 }
 
 impl Reloader {
@@ -79,11 +81,11 @@ impl Reloader {
     async fn try_reload(&self) -> Result<(), String> {
         let (yaml, config) = load_config(self.config_path.as_deref())?;
         let setup = build_setup(&config)?;
-        let targets = build_targets(&config)?;
+        let (targets, renderer) = build_targets(&config, self.notify_timeout)?;
         let (tx, rx) = oneshot::channel();
         self.engine.send(Command::Reload(Box::new(setup), tx)).await?;
         rx.await.map_err(|_| "engine stopped".to_string())?;
-        self.notifiers.swap(targets);
+        self.notifiers.swap(targets, renderer);
         let started = self.runtime.load().started;
         self.runtime.store(Arc::new(Runtime::new(yaml, config, started)));
         Ok(())
@@ -147,7 +149,7 @@ pub async fn start(
     let started = clock.now();
     let (yaml, config) = load_config(opts.config.as_deref()).map_err(anyhow::Error::msg)?;
     let setup = build_setup(&config).map_err(anyhow::Error::msg)?;
-    let targets = build_targets(&config).map_err(anyhow::Error::msg)?;
+    let (targets, renderer) = build_targets(&config, opts.notify_timeout).map_err(anyhow::Error::msg)?;
     let metrics = Arc::new(Metrics::new());
 
     let store = Arc::new(SqliteStore::open(&opts.data_dir, opts.durability).await.context("opening the store")?);
@@ -179,18 +181,24 @@ pub async fn start(
     tracing::info!(alerts = loaded.alerts.len(), silences = silences.len(), groups = timers.len(), "restored state");
     let mut core = Engine::new(setup, loaded.alerts, Silences::from_silences(silences, now), nflog, timers, now);
     let replayed = replay(&mut core, &loaded.ingest_log);
+    let unsent = unsent_notifications(&loaded.outbox);
 
     let store_writer = writer::spawn(Arc::clone(&store), Arc::clone(&metrics));
     let external_url = opts.external_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-    let notifiers = Arc::new(Notifiers::new(targets, external_url, opts.notify_timeout));
+    let mirror = crate::mirror::MirrorTrigger::default();
+    let notifiers = Arc::new(Notifiers::new(targets, renderer, external_url, opts.notify_timeout));
     let handle = engine::spawn(
         core,
         replayed,
+        unsent,
+        loaded.outbox_max_id,
+        mirror.clone(),
         store_writer.clone(),
         Arc::clone(&notifiers),
         Arc::clone(&metrics),
         Arc::clone(&clock),
     );
+    crate::mirror::spawn(Arc::clone(&handle.shared), Arc::clone(&notifiers), mirror);
     let runtime = Arc::new(ArcSwap::from_pointee(Runtime::new(yaml, config, started)));
     let reloader = Arc::new(Reloader {
         config_path: opts.config.clone(),
@@ -199,6 +207,7 @@ pub async fn start(
         notifiers,
         metrics,
         store,
+        notify_timeout: opts.notify_timeout,
     });
     let state = AppState { engine: handle.clone(), runtime, reloader: Arc::clone(&reloader) };
     let app = api::router(state, opts.max_body_bytes);
@@ -213,6 +222,19 @@ pub async fn start(
         Ok(())
     });
     Ok(Running { addr, reloader, stop: Some(stop_tx), task, writer: store_writer, engine: handle })
+}
+
+/// The open outbox entries that can be read; the others are logged and left.
+fn unsent_notifications(rows: &[(i64, u32, String)]) -> engine::Unsent {
+    rows.iter()
+        .filter_map(|(id, attempts, body)| match crate::outbox::decode(body) {
+            Ok(out) => Some((*id, *attempts, out)),
+            Err(e) => {
+                tracing::error!(id, error = %e, "skipping an unreadable outbox entry");
+                None
+            }
+        })
+        .collect()
 }
 
 /// Re-runs the ingestion of every batch still in the ingest log, in order, each with the time
@@ -239,7 +261,7 @@ fn replay(core: &mut Engine, log: &[LoggedBatch]) -> Replayed {
 
 /// Runs the server until SIGINT or SIGTERM. SIGHUP reloads the configuration.
 pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
+    use tokio::signal::unix::{SignalKind, signal};
     // Handlers are installed before the port opens, so a SIGHUP sent as soon as triage answers
     // reloads instead of killing the process.
     let mut hup_signal = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;

@@ -1,4 +1,5 @@
-//! The command line: `triage serve`, `triage check-config`, `triage --version`.
+//! The command line: `triage serve`, `triage check-config`, `triage template render`,
+//! `triage --version`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -74,6 +75,32 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Notification templates.
+    Template {
+        #[command(subcommand)]
+        action: TemplateAction,
+    },
+}
+
+/// `triage template ...`.
+#[derive(Debug, Subcommand)]
+pub enum TemplateAction {
+    /// Renders a receiver's notifications (every field of every integration) with given or
+    /// sample alerts, or one template file with `--template`.
+    Render {
+        /// alertmanager.yml; the embedded default when absent.
+        #[arg(long, env = "TRIAGE_CONFIG")]
+        config: Option<PathBuf>,
+        /// A JSON array of alerts as posted to /api/v2/alerts; sample alerts when absent.
+        #[arg(long)]
+        alerts: Option<PathBuf>,
+        /// The receiver; the root route's when absent.
+        #[arg(long)]
+        receiver: Option<String>,
+        /// Render this template file instead (a name ending in .html is HTML-escaped).
+        #[arg(long)]
+        template: Option<PathBuf>,
+    },
 }
 
 fn init_logging(level: &str, format: LogFormat) {
@@ -103,6 +130,25 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
             }
             if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
+        }
+        Command::Template { action: TemplateAction::Render { config, alerts, receiver, template } } => {
+            let req = crate::template_cli::RenderRequest {
+                config: config.as_deref(),
+                alerts: alerts.as_deref(),
+                receiver: receiver.as_deref(),
+                template: template.as_deref(),
+                now: None,
+            };
+            match crate::template_cli::render(&req) {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("triage: {e}");
+                    ExitCode::from(1)
+                }
+            }
         }
         Command::Serve { config, listen, data_dir, external_url, max_body_bytes, durability, notify_timeout_secs } => {
             init_logging(&cli.log_level, cli.log_format);

@@ -10,13 +10,15 @@ use jiff::{SignedDuration, Timestamp};
 use parking_lot::RwLock;
 use tokio::sync::{mpsc, oneshot};
 use triage_core::Alert;
-use triage_core::engine::{Engine, Outgoing, Setup, StateChange};
+use triage_core::engine::{Engine, Outgoing, Resumed, Setup, StateChange};
 use triage_core::labels::Fingerprint;
 use triage_core::silence::{PostableSilence, SilenceError};
 
 use crate::clock::Clock;
 use crate::metrics::{IntegrationLabel, KindLabel, Metrics};
-use crate::notify::Notifiers;
+use crate::mirror::MirrorTrigger;
+use crate::notify::{Delivery, Failure, Notifiers};
+use crate::outbox::{OutboxEntry, OutboxState, OutboxUpdate};
 use crate::store::writer::StoreWriter;
 use crate::store::{LoggedBatch, NotificationRecord, Transition, Write};
 
@@ -46,8 +48,25 @@ pub enum Command {
     /// Swap in a new setup (reload).
     Reload(Box<Setup>, oneshot::Sender<()>),
     /// A delivery finished.
-    Delivered(Box<Outgoing>, Result<(), String>, Duration),
+    Delivered(Box<Finished>),
 }
+
+/// A finished delivery, for the loop to record.
+pub struct Finished {
+    /// The notification.
+    pub out: Outgoing,
+    /// Its outbox id.
+    pub outbox_id: i64,
+    /// The integration's kind.
+    pub kind: &'static str,
+    /// The outcome.
+    pub result: Result<Delivery, Failure>,
+    /// How long it took.
+    pub took: Duration,
+}
+
+/// How long closed outbox entries are kept for the API.
+const OUTBOX_RETENTION: SignedDuration = SignedDuration::from_hours(24 * 7);
 
 /// A posted batch: its valid alerts, and what re-creates them on replay.
 pub struct IngestBatch {
@@ -99,10 +118,17 @@ impl EngineHandle {
     }
 }
 
+/// Notifications found open in the outbox at start: (id, attempts so far, notification).
+pub type Unsent = Vec<(i64, u32, Outgoing)>;
+
 /// Starts the loop.
+#[allow(clippy::too_many_arguments)]
 pub fn spawn(
     engine: Engine,
     replayed: Replayed,
+    unsent: Unsent,
+    outbox_max_id: i64,
+    mirror: MirrorTrigger,
     writer: StoreWriter,
     notifiers: Arc<Notifiers>,
     metrics: Arc<Metrics>,
@@ -122,8 +148,10 @@ pub fn spawn(
         dirty: replayed.dirty,
         changes: replayed.changes,
         logged_bytes: 0,
+        next_outbox_id: outbox_max_id + 1,
+        mirror,
     };
-    tokio::spawn(lp.run(rx));
+    tokio::spawn(lp.run(rx, unsent));
     handle
 }
 
@@ -142,6 +170,10 @@ struct Loop {
     changes: Vec<StateChange>,
     /// Bytes logged since the last checkpoint.
     logged_bytes: usize,
+    /// The id of the next outbox entry.
+    next_outbox_id: i64,
+    /// Wakes the silence mirror.
+    mirror: MirrorTrigger,
 }
 
 /// The labels, as JSON, of the alerts that `changes` are about.
@@ -167,7 +199,8 @@ fn transitions(changes: &[StateChange], labels: &HashMap<Fingerprint, String>) -
 }
 
 impl Loop {
-    async fn run(mut self, mut rx: mpsc::Receiver<Command>) {
+    async fn run(mut self, mut rx: mpsc::Receiver<Command>, unsent: Unsent) {
+        self.resume(unsent);
         let mut checkpoints = tokio::time::interval(CHECKPOINT_EVERY);
         checkpoints.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
@@ -280,9 +313,13 @@ impl Loop {
                         }
                     }
                     let fut = self.writer.commit(std::mem::take(&mut writes));
+                    let mirror = self.mirror.clone();
                     tokio::spawn(async move {
                         let res = match (res, fut.await) {
-                            (Ok(id), Ok(())) => Ok(id),
+                            (Ok(id), Ok(())) => {
+                                mirror.poke();
+                                Ok(id)
+                            }
                             (Ok(_), Err(e)) => Err(SilenceError::Invalid(format!("store: {e}"))),
                             (Err(e), _) => Err(e),
                         };
@@ -295,9 +332,13 @@ impl Loop {
                         writes.extend(silence_writes(&engine, &id, now));
                     }
                     let fut = self.writer.commit(std::mem::take(&mut writes));
+                    let mirror = self.mirror.clone();
                     tokio::spawn(async move {
                         let res = match (res, fut.await) {
-                            (Ok(()), Ok(())) => Ok(()),
+                            (Ok(()), Ok(())) => {
+                                mirror.poke();
+                                Ok(())
+                            }
                             (Ok(()), Err(e)) => Err(SilenceError::Invalid(format!("store: {e}"))),
                             (Err(e), _) => Err(e),
                         };
@@ -306,31 +347,10 @@ impl Loop {
                 }
                 Command::Reload(setup, done) => {
                     engine.reload(*setup, now);
+                    self.mirror.poke();
                     let _ = done.send(());
                 }
-                Command::Delivered(out, result, took) => {
-                    let label = IntegrationLabel { integration: "webhook".to_string() };
-                    let ok = result.is_ok();
-                    if ok {
-                        self.shared.metrics.notifications_sent.get_or_create(&label).inc();
-                        self.shared.metrics.notification_seconds.get_or_create(&label).observe(took.as_secs_f64());
-                    } else {
-                        self.shared.metrics.notifications_failed.get_or_create(&label).inc();
-                    }
-                    if let Some((entry, expires)) = engine.delivered(&out, ok) {
-                        let body = serde_json::to_string(&crate::nflog::EntryJson::from(&entry)).unwrap_or_default();
-                        writes.push(Write::NotifyLog(out.key.clone(), body, expires));
-                    }
-                    writes.push(Write::Notifications(vec![NotificationRecord {
-                        at: now,
-                        group_key: out.key.group_key.clone(),
-                        receiver: out.key.receiver.clone(),
-                        integration: out.key.integration,
-                        outcome: if ok { "sent" } else { "failed" },
-                        detail: result.err().unwrap_or_default(),
-                        alerts: out.alerts.len(),
-                    }]));
-                }
+                Command::Delivered(done) => writes.extend(self.record_delivery(&mut engine, *done, now)),
             }
         }
         if !ingest.is_empty() {
@@ -413,18 +433,123 @@ impl Loop {
         }
         self.writer.submit(writes);
         for out in tick.send {
-            let notifiers = Arc::clone(&self.notifiers);
-            let tx = self.tx.clone();
-            let clock = Arc::clone(&self.shared.clock);
-            tokio::spawn(async move {
-                let started = Instant::now();
-                let result = notifiers.deliver(&out, clock.as_ref()).await;
-                if let Err(e) = &result {
-                    tracing::warn!(group = %out.key.group_key, receiver = %out.key.receiver, error = %e, "notification failed");
-                }
-                let _ = tx.send(Command::Delivered(Box::new(out), result, started.elapsed())).await;
-            });
+            let id = self.next_outbox_id;
+            self.next_outbox_id += 1;
+            let entry = OutboxEntry {
+                id,
+                created_at: now,
+                kind: self.notifiers.kind_of(&out.key).to_string(),
+                body: crate::outbox::encode(&out),
+                key: out.key.clone(),
+                alerts: out.alerts.len(),
+            };
+            self.spawn_delivery(out, id, 0, Some(entry));
         }
+    }
+
+    /// Takes back the notifications left open in the outbox by the last run.
+    fn resume(&mut self, unsent: Unsent) {
+        if unsent.is_empty() {
+            return;
+        }
+        let now = self.shared.clock.now();
+        let rows: Vec<(i64, u32)> = unsent.iter().map(|(id, a, _)| (*id, *a)).collect();
+        let outs = unsent.into_iter().map(|(_, _, o)| o).collect();
+        // One decision per notification, in order.
+        let decided = self.shared.engine.write().resume(outs, now);
+        let mut writes = Vec::new();
+        let mut sent = 0;
+        for ((id, attempts), d) in rows.into_iter().zip(decided) {
+            let detail = match d {
+                Resumed::Send(out) => {
+                    sent += 1;
+                    self.spawn_delivery(out, id, attempts, None);
+                    continue;
+                }
+                Resumed::AlreadyDelivered(_) => "already delivered according to the notification log",
+                Resumed::Expired(_) => "expired while triage was down; the group's next flush decides anew",
+            };
+            let state = OutboxState::Superseded;
+            writes.push(Write::OutboxUpdate(OutboxUpdate { id, state, attempts, detail: detail.to_string(), at: now }));
+        }
+        tracing::info!(resent = sent, closed = writes.len(), "resumed the outbox");
+        self.writer.submit(writes);
+    }
+
+    /// Sends a notification on its own task: first makes its outbox entry durable (when
+    /// `put` is given), then delivers, then reports back to the loop.
+    fn spawn_delivery(&self, out: Outgoing, id: i64, attempts_before: u32, put: Option<OutboxEntry>) {
+        let notifiers = Arc::clone(&self.notifiers);
+        let tx = self.tx.clone();
+        let clock = Arc::clone(&self.shared.clock);
+        let writer = self.writer.clone();
+        let metrics = Arc::clone(&self.shared.metrics);
+        metrics.outbox_open.inc();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let kind = notifiers.kind_of(&out.key);
+            if let Some(entry) = put
+                && let Err(e) = writer.commit(vec![Write::OutboxPut(entry)]).await
+            {
+                // Paging without a durable record beats not paging.
+                tracing::error!(error = %e, "could not write the outbox; sending anyway");
+            }
+            let on_retry = |attempt: u32, error: &str| {
+                metrics.notification_retries.get_or_create(&IntegrationLabel { integration: kind.to_string() }).inc();
+                writer.submit(vec![Write::OutboxUpdate(OutboxUpdate {
+                    id,
+                    state: OutboxState::Retrying,
+                    attempts: attempts_before + attempt,
+                    detail: error.to_string(),
+                    at: clock.now(),
+                })]);
+            };
+            let result = notifiers.deliver(&out, clock.as_ref(), &on_retry).await;
+            if let Err(f) = &result {
+                tracing::warn!(group = %out.key.group_key, receiver = %out.key.receiver, error = %f.error, "notification failed");
+            }
+            let result = result
+                .map(|d| Delivery { attempts: d.attempts + attempts_before, ..d })
+                .map_err(|f| Failure { attempts: f.attempts + attempts_before, ..f });
+            let done = Finished { out, outbox_id: id, kind, result, took: started.elapsed() };
+            let _ = tx.send(Command::Delivered(Box::new(done))).await;
+        });
+    }
+
+    /// The writes that record a finished delivery: the notification log entry, the decision
+    /// and the outbox state, in one commit.
+    fn record_delivery(&self, engine: &mut Engine, done: Finished, now: Timestamp) -> Vec<Write> {
+        let metrics = &self.shared.metrics;
+        metrics.outbox_open.dec();
+        let label = IntegrationLabel { integration: done.kind.to_string() };
+        let ok = done.result.is_ok();
+        if ok {
+            metrics.notifications_sent.get_or_create(&label).inc();
+            metrics.notification_seconds.get_or_create(&label).observe(done.took.as_secs_f64());
+        } else {
+            metrics.notifications_failed.get_or_create(&label).inc();
+        }
+        let out = &done.out;
+        let mut writes = Vec::with_capacity(3);
+        if let Some((entry, expires)) = engine.delivered(out, ok) {
+            let body = serde_json::to_string(&crate::nflog::EntryJson::from(&entry)).unwrap_or_default();
+            writes.push(Write::NotifyLog(out.key.clone(), body, expires));
+        }
+        let (state, attempts, detail) = match done.result {
+            Ok(d) => (OutboxState::Delivered, d.attempts, d.warnings.join("; ")),
+            Err(f) => (OutboxState::Failed, f.attempts, f.error),
+        };
+        writes.push(Write::Notifications(vec![NotificationRecord {
+            at: now,
+            group_key: out.key.group_key.clone(),
+            receiver: out.key.receiver.clone(),
+            integration: out.key.integration,
+            outcome: if ok { "sent" } else { "failed" },
+            detail: detail.clone(),
+            alerts: out.alerts.len(),
+        }]));
+        writes.push(Write::OutboxUpdate(OutboxUpdate { id: done.outbox_id, state, attempts, detail, at: now }));
+        writes
     }
 
     fn housekeeping(&mut self, gc: bool) {
@@ -447,6 +572,7 @@ impl Loop {
                 writes.push(Write::DeleteSilences(silences));
             }
             writes.push(Write::ExpireNotifyLog(now));
+            writes.push(Write::OutboxPrune(now.checked_sub(OUTBOX_RETENTION).unwrap_or(now)));
         }
         let firing = engine.alerts().filter(|a| !a.resolved_at(now)).count() as i64;
         let total = engine.alert_count() as i64;

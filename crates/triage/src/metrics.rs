@@ -43,6 +43,10 @@ pub struct Metrics {
     pub notifications_failed: Family<IntegrationLabel, Counter>,
     /// Time to deliver a notification, by integration.
     pub notification_seconds: Family<IntegrationLabel, Histogram>,
+    /// Failed attempts that were retried, by integration kind.
+    pub notification_retries: Family<IntegrationLabel, Counter>,
+    /// Notifications enqueued and not yet finished.
+    pub outbox_open: Gauge,
     /// Time spent per pipeline stage.
     pub stage_seconds: Family<StageLabel, Histogram>,
     /// Time of one store commit.
@@ -73,6 +77,8 @@ impl Metrics {
             notifications_sent: Family::default(),
             notifications_failed: Family::default(),
             notification_seconds: Family::new_with_constructor(latency_histogram),
+            notification_retries: Family::default(),
+            outbox_open: Gauge::default(),
             stage_seconds: Family::new_with_constructor(latency_histogram),
             store_commit_seconds: latency_histogram(),
             store_errors: Counter::default(),
@@ -90,6 +96,12 @@ impl Metrics {
             "Time to deliver one notification",
             m.notification_seconds.clone(),
         );
+        registry.register(
+            "notification_retries",
+            "Failed notification attempts that were retried",
+            m.notification_retries.clone(),
+        );
+        registry.register("outbox_open", "Notifications enqueued and not yet delivered or failed", m.outbox_open.clone());
         registry.register("stage_duration_seconds", "Time spent in each pipeline stage", m.stage_seconds.clone());
         registry.register("store_commit_seconds", "Time of one store commit", m.store_commit_seconds.clone());
         registry.register("store_errors", "Store commits that failed", m.store_errors.clone());

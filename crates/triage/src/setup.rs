@@ -6,7 +6,19 @@ use std::path::Path;
 use triage_core::config::Config;
 use triage_core::engine::Setup;
 
+use std::time::Duration;
+
+use triage_core::config::channels::EmailConfig;
+use triage_core::config::model::non_empty;
+use triage_core::config::{GlobalConfig, Raw};
+use triage_core::template::Renderer;
+
+use crate::notify::compose::{EmailChannel, MattermostChannel, PlotSettings, SlackChannel, UpstreamChannel};
+use crate::notify::email::{EmailTarget, EmailTls};
+use crate::notify::mattermost::MattermostTarget;
 use crate::notify::secret::SecretSource;
+use crate::notify::slack::SlackTarget;
+use crate::notify::upstream::UpstreamTarget;
 use crate::notify::webhook::WebhookTarget;
 use crate::notify::{Target, Targets};
 
@@ -27,16 +39,50 @@ pub fn load_config(path: Option<&Path>) -> Result<(String, Config), String> {
     Ok((text, config))
 }
 
-/// Integration kinds this version delivers to; the others are reported by check-config.
+/// Integration kinds triage accepts but does not deliver to; check-config and the log say so.
 fn unsupported(config: &Config) -> Vec<String> {
     let mut out = Vec::new();
     for r in config.receivers() {
         for (kind, list) in r.raw_integrations() {
             if !list.is_empty() {
                 out.push(format!(
-                    "receiver {:?}: {kind} ({} entries) are accepted but not delivered yet; only webhook_configs are",
+                    "receiver {:?}: {kind} ({} entries) are accepted but not delivered; triage delivers webhook, \
+                     email, slack, mattermost and alertmanager configs",
                     r.name,
                     list.len()
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Template fields that fall back to the default, and other settings triage reads
+/// differently, in words.
+pub fn template_warnings(config: &Config) -> Vec<String> {
+    let (_, fallbacks) = Renderer::from_config(config);
+    let mut out: Vec<String> = fallbacks.iter().map(|f| f.to_string()).collect();
+    if !config.templates().is_empty() {
+        out.push(format!(
+            "templates: {} Go template file(s) are not read; fields that use them fall back to triage's defaults",
+            config.templates().len()
+        ));
+    }
+    for r in config.receivers() {
+        for (i, e) in r.email_configs.iter().enumerate() {
+            if let Some(t) = &e.tls_config
+                && (t.cert_file.is_some() || t.key_file.is_some())
+            {
+                out.push(format!(
+                    "receiver {:?} email_configs[{i}]: tls_config client certificates are not supported",
+                    r.name
+                ));
+            }
+            if e.auth_secret.is_some() {
+                out.push(format!(
+                    "receiver {:?} email_configs[{i}]: auth_secret (CRAM-MD5) is not supported; PLAIN or LOGIN with \
+                     auth_password is used",
+                    r.name
                 ));
             }
         }
@@ -52,19 +98,123 @@ pub fn build_setup(config: &Config) -> Result<Setup, String> {
     Ok(Setup::from_config(config))
 }
 
-/// The notifiers' targets for `config`; a `url_file` is read at each delivery.
-pub fn build_targets(config: &Config) -> Result<Targets, String> {
+/// The notifiers' targets and templates for `config`. Secrets given as files are read at
+/// each delivery; `timeout` bounds one SMTP delivery.
+pub fn build_targets(config: &Config, timeout: Duration) -> Result<(Targets, Renderer), String> {
+    let (renderer, _) = Renderer::from_config(config);
+    for w in template_warnings(config) {
+        tracing::warn!("{w}");
+    }
+    let g = config.global();
     let mut targets = Targets::new();
     for r in config.receivers() {
         let mut list = Vec::new();
-        for (i, w) in r.webhook_configs.iter().enumerate() {
-            let url = SecretSource::from_pair(w.url.as_ref().map(|u| u.expose()), w.url_file.as_deref())
-                .ok_or_else(|| format!("receiver {:?} webhook_configs[{i}]: no url", r.name))?;
-            list.push(Target::Webhook(WebhookTarget { url, max_alerts: w.max_alerts }));
+        for (kind, i, _) in r.integrations() {
+            let at = |what: &str| format!("receiver {:?} {kind}[{i}]: {what}", r.name);
+            let target = match kind {
+                "webhook_configs" => {
+                    let w = &r.webhook_configs[i];
+                    let url = SecretSource::from_pair(w.url.as_ref().map(|u| u.expose()), w.url_file.as_deref())
+                        .ok_or_else(|| at("no url"))?;
+                    Target::Webhook(WebhookTarget { url, max_alerts: w.max_alerts })
+                }
+                "email_configs" => Target::Email(Box::new(email_channel(&r.name, i, &r.email_configs[i], g, timeout)?)),
+                "slack_configs" => {
+                    let c = &r.slack_configs[i];
+                    let url = SecretSource::from_pair(c.api_url.as_ref().map(|u| u.expose()), c.api_url_file.as_deref())
+                        .or_else(|| {
+                            SecretSource::from_pair(g.slack_api_url.as_ref().map(|u| u.expose()), g.slack_api_url_file.as_deref())
+                        })
+                        .ok_or_else(|| at("no Slack API URL"))?;
+                    Target::Slack(Box::new(SlackChannel {
+                        target: SlackTarget { url, token: bearer_token(c.http_config.as_ref()) },
+                        receiver: r.name.clone(),
+                        index: i,
+                        fields: c.fields.len(),
+                        short: c.fields.iter().map(|f| f.short.or(c.short_fields.then_some(true))).collect(),
+                        mrkdwn_in: c.mrkdwn_in.clone(),
+                        link_names: c.link_names,
+                    }))
+                }
+                "mattermost_configs" => {
+                    let c = &r.mattermost_configs[i];
+                    let url =
+                        SecretSource::from_pair(c.webhook_url.as_ref().map(|u| u.expose()), c.webhook_url_file.as_deref())
+                            .ok_or_else(|| at("no webhook_url"))?;
+                    Target::Mattermost(Box::new(MattermostChannel {
+                        target: MattermostTarget { url },
+                        receiver: r.name.clone(),
+                        index: i,
+                        priority: c.priority.clone(),
+                    }))
+                }
+                _ => {
+                    let c = &r.alertmanager_configs[i];
+                    let url = SecretSource::from_pair(c.url.as_ref().map(|u| u.expose()), c.url_file.as_deref())
+                        .ok_or_else(|| at("no url"))?;
+                    Target::Alertmanager(Box::new(UpstreamChannel {
+                        target: UpstreamTarget { url, send_resolved: c.send_resolved },
+                        silences: c.silences,
+                    }))
+                }
+            };
+            list.push(target);
         }
         targets.insert(r.name.clone(), list);
     }
-    Ok(targets)
+    Ok((targets, renderer))
+}
+
+/// `http_config.authorization.credentials` (or `credentials_file`) as a bearer token.
+fn bearer_token(http: Option<&Raw>) -> Option<SecretSource> {
+    let auth = http?.value().get("authorization")?;
+    let field = |k: &str| auth.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    SecretSource::from_pair(field("credentials").as_deref(), field("credentials_file").as_deref())
+}
+
+/// An e-mail integration with the global SMTP settings filled in.
+fn email_channel(
+    receiver: &str,
+    index: usize,
+    c: &EmailConfig,
+    g: &GlobalConfig,
+    timeout: Duration,
+) -> Result<EmailChannel, String> {
+    let pick = |own: &Option<String>, global: &Option<String>| non_empty(own).or(non_empty(global)).map(str::to_string);
+    let password = SecretSource::from_pair(c.auth_password.as_ref().map(|p| p.expose()), c.auth_password_file.as_deref())
+        .or_else(|| {
+            SecretSource::from_pair(
+                g.smtp_auth_password.as_ref().map(|p| p.expose()),
+                g.smtp_auth_password_file.as_deref(),
+            )
+        });
+    let tls = c.tls_config.clone().unwrap_or_default();
+    let target = EmailTarget {
+        smarthost: pick(&c.smarthost, &g.smtp_smarthost)
+            .ok_or_else(|| format!("receiver {receiver:?} email_configs[{index}]: no smarthost"))?,
+        from: pick(&c.from, &g.smtp_from)
+            .ok_or_else(|| format!("receiver {receiver:?} email_configs[{index}]: no from address"))?,
+        to: c.to.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        hello: pick(&c.hello, &g.smtp_hello).unwrap_or_else(|| "localhost".to_string()),
+        auth_username: pick(&c.auth_username, &g.smtp_auth_username),
+        auth_password: password,
+        auth_identity: pick(&c.auth_identity, &g.smtp_auth_identity),
+        require_tls: c.require_tls.unwrap_or(g.smtp_require_tls()),
+        tls: EmailTls {
+            ca_file: tls.ca_file.map(Into::into),
+            server_name: tls.server_name,
+            insecure_skip_verify: tls.insecure_skip_verify,
+        },
+        timeout,
+    };
+    let plot = c.plot.as_ref().map(|p| PlotSettings {
+        datasource: p.datasource_url.clone(),
+        range: p.range.and_then(|d| Duration::try_from(d.get()).ok()).unwrap_or(Duration::from_secs(3600)),
+        csv: p.csv,
+        max_alerts: p.max_alerts.unwrap_or(3),
+    });
+    let headers = c.headers.keys().filter(|k| !k.eq_ignore_ascii_case("subject")).cloned().collect();
+    Ok(EmailChannel { target, receiver: receiver.to_string(), index, headers, plot })
 }
 
 /// `triage check-config FILE`: a summary, or every problem.
@@ -72,7 +222,7 @@ pub fn check_config_file(path: &Path) -> Result<String, Vec<String>> {
     let (_, config) = load_config(Some(path))
         .map_err(|e| e.lines().skip(1).map(str::to_string).collect::<Vec<_>>())
         .map_err(|v| if v.is_empty() { vec![format!("cannot read {}", path.display())] } else { v })?;
-    if let Err(e) = build_targets(&config) {
+    if let Err(e) = build_targets(&config, Duration::from_secs(30)) {
         return Err(vec![e]);
     }
     let mut routes = 0;
@@ -84,7 +234,7 @@ pub fn check_config_file(path: &Path) -> Result<String, Vec<String>> {
         config.time_intervals().len(),
         config.templates().len()
     );
-    for w in unsupported(&config) {
+    for w in unsupported(&config).into_iter().chain(template_warnings(&config)) {
         summary.push_str(&format!("\nwarning: {w}"));
     }
     for r in config.receivers() {

@@ -7,6 +7,7 @@
 //! Every problem found is returned at once in [`ConfigErrors`], each with the path of the
 //! offending key (`route.routes[2].receiver`). Messages use Alertmanager 0.25's wording.
 
+pub mod channels;
 pub mod duration;
 pub mod model;
 mod validate;
@@ -252,7 +253,7 @@ fn one_line(message: String) -> String {
 }
 
 const TOP_LEVEL_KEYS: &str =
-    "`global`, `route`, `receivers`, `inhibit_rules`, `templates`, `time_intervals`, `mute_time_intervals`";
+    "`global`, `route`, `receivers`, `inhibit_rules`, `templates`, `time_intervals`, `mute_time_intervals`, `runbooks`";
 
 /// Reads the file into the model, one piece at a time; `None` when it is not YAML at all.
 fn parse_file(text: &str, diag: &mut Diagnostics) -> Option<ConfigFile> {
@@ -293,6 +294,7 @@ fn parse_file(text: &str, diag: &mut Diagnostics) -> Option<ConfigFile> {
             "templates" => file.templates = piece(value, &path, diag).unwrap_or_default(),
             "time_intervals" => file.time_intervals = list(value, &path, diag, parse_named_interval),
             "mute_time_intervals" => file.mute_time_intervals = list(value, &path, diag, parse_named_interval),
+            "runbooks" => file.runbooks = list(value, &path, diag, piece).into_iter().flatten().collect(),
             _ => diag.push(path, format!("unknown field `{key}`, expected one of {TOP_LEVEL_KEYS}")),
         }
     }
@@ -310,15 +312,33 @@ fn parse_route(mut value: Value, path: &str, diag: &mut Diagnostics) -> RouteCon
 
 fn parse_receiver(mut value: Value, path: &str, diag: &mut Diagnostics) -> ReceiverConfig {
     let name = name_of(&value);
-    let webhooks = take(&mut value, "webhook_configs");
+    let typed: Vec<(&str, Option<Value>)> = TYPED_INTEGRATIONS.iter().map(|k| (*k, take(&mut value, k))).collect();
     let mut node =
         piece::<ReceiverConfig>(value, path, diag).unwrap_or_else(|| ReceiverConfig { name, ..Default::default() });
-    if let Some(w) = webhooks {
-        node.webhook_configs =
-            list(w, &format!("{path}.webhook_configs"), diag, |v, p, d| piece(v, p, d).unwrap_or_default());
+    for (key, v) in typed {
+        let Some(v) = v else { continue };
+        let p = format!("{path}.{key}");
+        // An entry that cannot be read stays as a default one, so later entries keep their
+        // index; its error is reported.
+        match key {
+            "webhook_configs" => node.webhook_configs = list(v, &p, diag, piece_or_default),
+            "email_configs" => node.email_configs = list(v, &p, diag, piece_or_default),
+            "slack_configs" => node.slack_configs = list(v, &p, diag, piece_or_default),
+            "mattermost_configs" => node.mattermost_configs = list(v, &p, diag, piece_or_default),
+            _ => node.alertmanager_configs = list(v, &p, diag, piece_or_default),
+        }
     }
     node
 }
+
+/// A piece, or its type's default settings (all keys unset) when it cannot be read.
+fn piece_or_default<T: serde::de::DeserializeOwned>(value: Value, path: &str, diag: &mut Diagnostics) -> T {
+    piece(value, path, diag).unwrap_or_else(|| yaml_serde::from_str("{}").expect("every setting has a default"))
+}
+
+/// Integration lists read entry by entry, so one bad entry does not hide the others' errors.
+const TYPED_INTEGRATIONS: [&str; 5] =
+    ["webhook_configs", "email_configs", "slack_configs", "mattermost_configs", "alertmanager_configs"];
 
 fn parse_named_interval(mut value: Value, path: &str, diag: &mut Diagnostics) -> NamedTimeInterval {
     let name = name_of(&value);

@@ -11,6 +11,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::channels::{AlertmanagerConfig, EmailConfig, MattermostConfig, RunbookConfig, SlackConfig};
 use super::duration::PromDuration;
 use crate::timeinterval::NamedTimeInterval;
 
@@ -42,6 +43,9 @@ pub struct ConfigFile {
     /// Deprecated top-level spelling of `time_intervals`; both lists are merged.
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
     pub mute_time_intervals: Vec<NamedTimeInterval>,
+    /// Instructions attached to the notifications of matching alerts (triage's own).
+    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    pub runbooks: Vec<RunbookConfig>,
 }
 
 /// Alertmanager's default PagerDuty events URL.
@@ -224,11 +228,17 @@ pub struct ReceiverConfig {
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
     pub webhook_configs: Vec<WebhookConfig>,
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
-    pub email_configs: Vec<Raw>,
+    pub email_configs: Vec<EmailConfig>,
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
     pub pagerduty_configs: Vec<Raw>,
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
-    pub slack_configs: Vec<Raw>,
+    pub slack_configs: Vec<SlackConfig>,
+    /// Mattermost incoming webhooks (triage's own).
+    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    pub mattermost_configs: Vec<MattermostConfig>,
+    /// Upstream Alertmanagers to forward to (triage's own).
+    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    pub alertmanager_configs: Vec<AlertmanagerConfig>,
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
     pub opsgenie_configs: Vec<Raw>,
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
@@ -249,11 +259,9 @@ pub struct ReceiverConfig {
 
 impl ReceiverConfig {
     /// The integration lists that are kept as raw YAML, with their keys.
-    pub fn raw_integrations(&self) -> [(&'static str, &[Raw]); 11] {
+    pub fn raw_integrations(&self) -> [(&'static str, &[Raw]); 9] {
         [
-            ("email_configs", &self.email_configs),
             ("pagerduty_configs", &self.pagerduty_configs),
-            ("slack_configs", &self.slack_configs),
             ("opsgenie_configs", &self.opsgenie_configs),
             ("wechat_configs", &self.wechat_configs),
             ("pushover_configs", &self.pushover_configs),
@@ -265,9 +273,29 @@ impl ReceiverConfig {
         ]
     }
 
+    /// The integrations triage delivers to, in the order that numbers them in the
+    /// notification log: webhooks, e-mails, Slack, Mattermost, upstream Alertmanagers. Each
+    /// is (list key, index in its list, send_resolved).
+    pub fn integrations(&self) -> Vec<(&'static str, usize, bool)> {
+        let mut out = Vec::new();
+        out.extend(self.webhook_configs.iter().enumerate().map(|(i, c)| ("webhook_configs", i, c.send_resolved)));
+        out.extend(self.email_configs.iter().enumerate().map(|(i, c)| ("email_configs", i, c.send_resolved)));
+        out.extend(self.slack_configs.iter().enumerate().map(|(i, c)| ("slack_configs", i, c.send_resolved)));
+        out.extend(self.mattermost_configs.iter().enumerate().map(|(i, c)| ("mattermost_configs", i, c.send_resolved)));
+        out.extend(
+            self.alertmanager_configs.iter().enumerate().map(|(i, c)| ("alertmanager_configs", i, c.send_resolved)),
+        );
+        out
+    }
+
     /// How many integrations the receiver has (0: notifications go nowhere).
     pub fn integration_count(&self) -> usize {
-        self.webhook_configs.len() + self.raw_integrations().iter().map(|(_, l)| l.len()).sum::<usize>()
+        self.webhook_configs.len()
+            + self.email_configs.len()
+            + self.slack_configs.len()
+            + self.mattermost_configs.len()
+            + self.alertmanager_configs.len()
+            + self.raw_integrations().iter().map(|(_, l)| l.len()).sum::<usize>()
     }
 }
 
@@ -488,7 +516,7 @@ mod tests {
         let dbg = format!("{r:?}");
         assert!(!dbg.contains("XYZ") && dbg.contains("#ops") && dbg.contains("/etc/slack"), "{dbg}");
         assert_eq!(r.integration_count(), 1);
-        assert_eq!(r.slack_configs[0].str_field("channel").as_deref(), Some("#ops"));
+        assert_eq!(r.slack_configs[0].channel.as_deref(), Some("#ops"));
     }
 
     #[test]

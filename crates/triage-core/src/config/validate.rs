@@ -20,6 +20,7 @@ pub(crate) fn compile(file: ConfigFile, mut diag: Diagnostics) -> Result<Config,
         check_global(&file.global, &mut diag);
     }
     let receivers = check_receivers(&file, &mut diag);
+    check_runbooks(&file, &mut diag);
     let time_intervals = check_time_intervals(&file, &mut diag);
     let names: BTreeSet<&str> = time_intervals.iter().map(|t| t.name.as_str()).collect();
     // When a whole section could not be read, references to it cannot be checked.
@@ -80,14 +81,10 @@ fn check_global(g: &GlobalConfig, diag: &mut Diagnostics) {
             diag.push("global", format!("at most one of {field} & {field}_file must be configured"));
         }
     }
-    if let Some(host) = non_empty(&g.smtp_smarthost) {
-        match host.rsplit_once(':') {
-            None => diag.push("global.smtp_smarthost", format!("address {host}: missing port in address")),
-            Some((_, "")) => {
-                diag.push("global.smtp_smarthost", format!("address {}: port cannot be empty", go_quote(host)))
-            }
-            Some(_) => {}
-        }
+    if let Some(host) = non_empty(&g.smtp_smarthost)
+        && let Err(m) = check_host_port(host)
+    {
+        diag.push("global.smtp_smarthost", m);
     }
 }
 
@@ -132,10 +129,64 @@ fn check_receivers(file: &ConfigFile, diag: &mut Diagnostics) -> BTreeSet<String
     names
 }
 
-/// The checks Alertmanager makes on integrations triage keeps as raw YAML: required fields
-/// and the global defaults they fall back to.
+/// The checks Alertmanager makes on integrations: required fields and the global defaults
+/// they fall back to.
 fn check_integrations(r: &ReceiverConfig, g: &GlobalConfig, path: &str, diag: &mut Diagnostics) {
     let secret = |s: &Option<super::Secret>| s.as_ref().is_some_and(|s| !s.is_empty());
+    for (j, e) in r.email_configs.iter().enumerate() {
+        let p = format!("{path}.email_configs[{j}]");
+        if e.to.trim().is_empty() {
+            diag.push(p.clone(), "missing to address in email config");
+        }
+        if non_empty(&e.smarthost).is_none() && non_empty(&g.smtp_smarthost).is_none() {
+            diag.push(p.clone(), "no global SMTP smarthost set");
+        }
+        if non_empty(&e.from).is_none() && non_empty(&g.smtp_from).is_none() {
+            diag.push(p.clone(), "no global SMTP from set");
+        }
+        if secret(&e.auth_password) && non_empty(&e.auth_password_file).is_some() {
+            diag.push(p.clone(), "at most one of auth_password & auth_password_file must be configured");
+        }
+        if let Some(host) = non_empty(&e.smarthost)
+            && let Err(m) = check_host_port(host)
+        {
+            diag.push(format!("{p}.smarthost"), m);
+        }
+        for name in e.headers.keys() {
+            let canonical = canonical_header(name);
+            if e.headers.keys().filter(|k| canonical_header(k) == canonical).count() > 1 {
+                diag.push(format!("{p}.headers"), format!("duplicate header {canonical:?} in email config"));
+                break;
+            }
+        }
+    }
+    for (j, c) in r.slack_configs.iter().enumerate() {
+        let p = format!("{path}.slack_configs[{j}]");
+        let set = secret(&c.api_url) || non_empty(&c.api_url_file).is_some();
+        if secret(&c.api_url) && non_empty(&c.api_url_file).is_some() {
+            diag.push(p.clone(), "at most one of api_url & api_url_file must be configured");
+        }
+        if !set && !secret(&g.slack_api_url) && non_empty(&g.slack_api_url_file).is_none() {
+            diag.push(p.clone(), "no global Slack API URL set either inline or in a file");
+        }
+        if let Some(u) = c.api_url.as_ref().filter(|u| !u.is_empty())
+            && let Err(e) = check_secret_url(u.expose())
+        {
+            diag.push(format!("{p}.api_url"), e);
+        }
+    }
+    for (j, c) in r.mattermost_configs.iter().enumerate() {
+        let p = format!("{path}.mattermost_configs[{j}]");
+        check_url_pair(&c.webhook_url, &c.webhook_url_file, "webhook_url", &p, diag);
+        if let Some(pr) = non_empty(&c.priority)
+            && !matches!(pr, "important" | "urgent")
+        {
+            diag.push(format!("{p}.priority"), format!("priority must be important or urgent, not {pr:?}"));
+        }
+    }
+    for (j, c) in r.alertmanager_configs.iter().enumerate() {
+        check_url_pair(&c.url, &c.url_file, "url", &format!("{path}.alertmanager_configs[{j}]"), diag);
+    }
     for (key, list) in r.raw_integrations() {
         for (j, raw) in list.iter().enumerate() {
             let p = format!("{path}.{key}[{j}]");
@@ -150,18 +201,6 @@ fn check_integrations(r: &ReceiverConfig, g: &GlobalConfig, path: &str, diag: &m
                 }
             };
             match key {
-                "email_configs" => {
-                    need(has("to"), "missing to address in email config");
-                    need(has("smarthost") || non_empty(&g.smtp_smarthost).is_some(), "no global SMTP smarthost set");
-                    need(has("from") || non_empty(&g.smtp_from).is_some(), "no global SMTP from set");
-                }
-                "slack_configs" => need(
-                    has("api_url")
-                        || has("api_url_file")
-                        || secret(&g.slack_api_url)
-                        || non_empty(&g.slack_api_url_file).is_some(),
-                    "no global Slack API URL set either inline or in a file",
-                ),
                 "opsgenie_configs" => need(
                     has("api_key")
                         || has("api_key_file")
@@ -181,6 +220,73 @@ fn check_integrations(r: &ReceiverConfig, g: &GlobalConfig, path: &str, diag: &m
                     "no global VictorOps API Key set",
                 ),
                 _ => {}
+            }
+        }
+    }
+}
+
+/// A smarthost is `host:port`, with Alertmanager's messages.
+fn check_host_port(host: &str) -> Result<(), String> {
+    match host.rsplit_once(':') {
+        None => Err(format!("address {host}: missing port in address")),
+        Some((_, "")) => Err(format!("address {}: port cannot be empty", go_quote(host))),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Exactly one of an inline URL and a URL file.
+fn check_url_pair(url: &Option<super::Secret>, file: &Option<String>, key: &str, path: &str, diag: &mut Diagnostics) {
+    let inline = url.as_ref().map(|u| u.expose()).filter(|u| !u.is_empty());
+    match (inline, non_empty(file)) {
+        (None, None) => diag.push(path, format!("one of {key} or {key}_file must be configured")),
+        (Some(_), Some(_)) => diag.push(path, format!("at most one of {key} & {key}_file must be configured")),
+        (Some(u), None) => {
+            if let Err(e) = check_secret_url(u) {
+                diag.push(format!("{path}.{key}"), e);
+            }
+        }
+        (None, Some(_)) => {}
+    }
+}
+
+/// `Content-type` and `content-TYPE` are one header.
+fn canonical_header(name: &str) -> String {
+    name.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + &c.as_str().to_ascii_lowercase(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Runbooks: valid matchers and instructions that compile.
+fn check_runbooks(file: &ConfigFile, diag: &mut Diagnostics) {
+    for (i, rb) in file.runbooks.iter().enumerate() {
+        let path = format!("runbooks[{i}]");
+        if diag.skipped(&path) {
+            continue;
+        }
+        if rb.matchers.is_empty() {
+            diag.push(format!("{path}.matchers"), "a runbook needs at least one matcher");
+        }
+        for (j, m) in rb.matchers.iter().enumerate() {
+            if let Err(e) = parse_matchers(m) {
+                diag.push(format!("{path}.matchers[{j}]"), e.to_string());
+            }
+        }
+        if rb.instructions.trim().is_empty() && rb.links.is_empty() {
+            diag.push(path.clone(), "a runbook needs instructions or links");
+        }
+        if let Err(e) = crate::template::check_syntax(&rb.instructions) {
+            diag.push(format!("{path}.instructions"), e);
+        }
+        for (j, l) in rb.links.iter().enumerate() {
+            if let Err(e) = crate::template::check_syntax(&l.url) {
+                diag.push(format!("{path}.links[{j}].url"), e);
             }
         }
     }

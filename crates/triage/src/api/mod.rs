@@ -47,6 +47,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/api/v1/alerts", post(alerts::v1_gone).get(alerts::v1_gone))
         .route("/api/v2/history", get(status::history))
         .route("/api/v2/notifications", get(status::notifications))
+        .route("/api/v2/deliveries", get(status::deliveries))
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(error::count_requests))
         .layer(DefaultBodyLimit::disable())

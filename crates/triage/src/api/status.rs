@@ -115,3 +115,27 @@ pub async fn notifications(
             .collect::<Vec<_>>()
     )))
 }
+
+/// `GET /api/v2/deliveries?state=…&limit=…`: the outbox, newest first: each notification's
+/// state (pending, retrying, delivered, failed, superseded), attempts and last error.
+pub async fn deliveries(
+    State(st): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Vec<crate::outbox::OutboxRow>>, ApiError> {
+    let mut limit = 1000;
+    let mut state = None;
+    for (k, v) in pairs(raw.as_deref()) {
+        match k.as_str() {
+            "limit" => limit = v.parse().map_err(|_| ApiError::BadRequest(format!("invalid limit {v:?}")))?,
+            "state" => {
+                state = Some(
+                    crate::outbox::OutboxState::parse(&v)
+                        .ok_or_else(|| ApiError::BadRequest(format!("invalid state {v:?}")))?,
+                )
+            }
+            _ => {}
+        }
+    }
+    let rows = st.reloader.store.outbox(state, limit).await.map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Json(rows))
+}

@@ -4,6 +4,7 @@
 //! here is shared by all of them and stops at the notification's deadline.
 
 pub mod attach;
+pub mod compose;
 pub mod email;
 pub mod mattermost;
 pub mod secret;
@@ -18,6 +19,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use rand::Rng;
 use triage_core::engine::Outgoing;
+use triage_core::template::{Instruction, Renderer};
 
 use crate::clock::Clock;
 
@@ -39,18 +41,50 @@ pub enum DeliveryError {
 }
 
 /// One configured integration of a receiver.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub enum Target {
     /// A webhook.
     Webhook(webhook::WebhookTarget),
+    /// E-mail.
+    Email(Box<compose::EmailChannel>),
+    /// Slack.
+    Slack(Box<compose::SlackChannel>),
+    /// Mattermost.
+    Mattermost(Box<compose::MattermostChannel>),
+    /// An upstream Alertmanager (middleware mode).
+    Alertmanager(Box<compose::UpstreamChannel>),
 }
 
-impl std::fmt::Debug for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Target {
+    /// The integration's kind, as metrics and the outbox name it.
+    pub fn kind(&self) -> &'static str {
         match self {
-            Target::Webhook(w) => f.debug_tuple("Webhook").field(w).finish(),
+            Target::Webhook(_) => "webhook",
+            Target::Email(_) => "email",
+            Target::Slack(_) => "slack",
+            Target::Mattermost(_) => "mattermost",
+            Target::Alertmanager(_) => "alertmanager",
         }
     }
+}
+
+/// A finished delivery: how many attempts it took, and warnings (a template that failed and
+/// was replaced by the default).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Delivery {
+    /// Attempts made.
+    pub attempts: u32,
+    /// Warnings to record with the notification.
+    pub warnings: Vec<String>,
+}
+
+/// A failed delivery.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failure {
+    /// Attempts made.
+    pub attempts: u32,
+    /// Why it failed.
+    pub error: String,
 }
 
 /// Receivers' integrations by receiver name, in the order the engine indexes them.
@@ -59,6 +93,7 @@ pub type Targets = HashMap<String, Vec<Target>>;
 /// Everything needed to deliver notifications; targets are swapped on reload.
 pub struct Notifiers {
     targets: ArcSwap<Targets>,
+    renderer: ArcSwap<Renderer>,
     client: reqwest::Client,
     external_url: String,
 }
@@ -68,50 +103,133 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 impl Notifiers {
     /// Notifiers with an HTTP client of `timeout` per request.
-    pub fn new(targets: Targets, external_url: String, timeout: Duration) -> Notifiers {
+    pub fn new(targets: Targets, renderer: Renderer, external_url: String, timeout: Duration) -> Notifiers {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .user_agent(concat!("triage/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("HTTP client");
-        Notifiers { targets: ArcSwap::from_pointee(targets), client, external_url }
+        Notifiers {
+            targets: ArcSwap::from_pointee(targets),
+            renderer: ArcSwap::from_pointee(renderer),
+            client,
+            external_url,
+        }
     }
 
-    /// Replaces the targets (reload).
-    pub fn swap(&self, targets: Targets) {
+    /// Replaces the targets and templates (reload).
+    pub fn swap(&self, targets: Targets, renderer: Renderer) {
         self.targets.store(Arc::new(targets));
+        self.renderer.store(Arc::new(renderer));
+    }
+
+    /// The targets now.
+    pub fn targets(&self) -> Arc<Targets> {
+        self.targets.load_full()
+    }
+
+    /// The HTTP client shared by the notifiers.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// The kind of the integration a notification goes to.
+    pub fn kind_of(&self, key: &triage_core::engine::NotifyLogKey) -> &'static str {
+        self.targets.load().get(&key.receiver).and_then(|t| t.get(key.integration)).map_or("unknown", Target::kind)
     }
 
     /// Delivers one notification, retrying retryable failures until its deadline.
-    pub async fn deliver(&self, out: &Outgoing, clock: &dyn Clock) -> Result<(), String> {
+    /// `on_retry` is told of each failed attempt that will be retried.
+    pub async fn deliver(
+        &self,
+        out: &Outgoing,
+        clock: &dyn Clock,
+        on_retry: &(dyn Fn(u32, &str) + Send + Sync),
+    ) -> Result<Delivery, Failure> {
         let targets = self.targets.load();
         let Some(target) = targets.get(&out.key.receiver).and_then(|t| t.get(out.key.integration)).cloned() else {
-            return Err(format!("receiver {:?} has no integration {}", out.key.receiver, out.key.integration));
+            let error = format!("receiver {:?} has no integration {}", out.key.receiver, out.key.integration);
+            return Err(Failure { attempts: 0, error });
         };
         drop(targets);
+        let (message, mut warnings) = self.compose(&target, out).await;
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let result = match &target {
-                Target::Webhook(w) => w.send(&self.client, out, &self.external_url).await,
+            let result = self.send(&message, out).await;
+            let (message, after) = match result {
+                Ok(()) => return Ok(Delivery { attempts: attempt, warnings: std::mem::take(&mut warnings) }),
+                Err(DeliveryError::Permanent(m)) => {
+                    warnings.insert(0, format!("{m} (not retried)"));
+                    return Err(Failure { attempts: attempt, error: warnings.join("; ") });
+                }
+                Err(DeliveryError::Retryable { message, after }) => (message, after),
             };
-            let err = match result {
-                Ok(()) => return Ok(()),
-                Err(DeliveryError::Permanent(m)) => return Err(format!("{m} (not retried)")),
-                Err(e @ DeliveryError::Retryable { .. }) => e,
-            };
-            let DeliveryError::Retryable { message, after } = err else { unreachable!() };
             let jitter = rand::rng().random_range(0.5..1.5);
             let wait = after.unwrap_or(backoff.mul_f64(jitter));
             let now = clock.now();
             let until_deadline = Duration::try_from(out.deadline.duration_since(now)).unwrap_or(Duration::ZERO);
             if wait >= until_deadline {
-                return Err(format!("{message} (gave up after {attempt} attempts)"));
+                return Err(Failure { attempts: attempt, error: format!("{message} (gave up after {attempt} attempts)") });
             }
+            on_retry(attempt, &message);
             tracing::debug!(attempt, error = %message, ?wait, "retrying notification");
             tokio::time::sleep(wait).await;
             backoff = (backoff.mul_f64(1.5)).min(MAX_BACKOFF);
         }
     }
+
+    /// The message for a target, rendered once for all attempts, and the warnings of
+    /// rendering it.
+    async fn compose(&self, target: &Target, out: &Outgoing) -> (Message, Vec<String>) {
+        let renderer = self.renderer.load();
+        let view = || compose::view_of(&renderer, out, &self.external_url);
+        match target {
+            Target::Webhook(w) => {
+                let instructions = renderer.instructions(&out.alerts, out.at);
+                (Message::Webhook(w.clone(), instructions), Vec::new())
+            }
+            Target::Email(ch) => {
+                let (mut content, mut warnings) = compose::email_content(ch, &renderer, &view());
+                if let Some(plot) = &ch.plot {
+                    let (files, w) = compose::email_attachments(&self.client, plot, out).await;
+                    content.attachments = files;
+                    warnings.extend(w);
+                }
+                (Message::Email(Box::new((ch.target.clone(), content))), warnings)
+            }
+            Target::Slack(ch) => {
+                let (msg, warnings) = compose::slack_message(ch, &renderer, &view());
+                (Message::Slack(Box::new((ch.target.clone(), msg))), warnings)
+            }
+            Target::Mattermost(ch) => {
+                let (msg, warnings) = compose::mattermost_message(ch, &renderer, &view());
+                (Message::Mattermost(Box::new((ch.target.clone(), msg))), warnings)
+            }
+            Target::Alertmanager(ch) => {
+                (Message::Alertmanager(ch.target.clone(), compose::forwarded_alerts(&renderer, out)), Vec::new())
+            }
+        }
+    }
+
+    /// One attempt.
+    async fn send(&self, message: &Message, out: &Outgoing) -> Result<(), DeliveryError> {
+        match message {
+            Message::Webhook(w, instructions) => w.send(&self.client, out, instructions, &self.external_url).await,
+            Message::Email(m) => m.0.send(&m.1).await,
+            Message::Slack(m) => m.0.send(&self.client, &m.1).await,
+            Message::Mattermost(m) => m.0.send(&self.client, &m.1).await,
+            Message::Alertmanager(t, alerts) => t.forward(&self.client, alerts).await,
+        }
+    }
+}
+
+/// A rendered message with its target.
+enum Message {
+    Webhook(webhook::WebhookTarget, Vec<Instruction>),
+    Email(Box<(email::EmailTarget, email::EmailContent)>),
+    Slack(Box<(slack::SlackTarget, slack::SlackMessage)>),
+    Mattermost(Box<(mattermost::MattermostTarget, mattermost::MattermostMessage)>),
+    Alertmanager(upstream::UpstreamTarget, Vec<upstream::ForwardedAlert>),
 }

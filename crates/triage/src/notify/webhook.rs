@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use triage_core::engine::Outgoing;
 use triage_core::payload::WebhookMessage;
+use triage_core::template::Instruction;
 
 use super::DeliveryError;
 use super::secret::SecretSource;
@@ -47,9 +48,10 @@ impl WebhookTarget {
         &self,
         client: &reqwest::Client,
         out: &Outgoing,
+        instructions: &[Instruction],
         external_url: &str,
     ) -> Result<(), DeliveryError> {
-        let msg = WebhookMessage::new(
+        let mut msg = WebhookMessage::new(
             &out.key.receiver,
             &out.key.group_key,
             &out.group_labels,
@@ -58,6 +60,7 @@ impl WebhookTarget {
             external_url,
             out.at,
         );
+        msg.instructions = instructions.to_vec();
         let body = serde_json::to_vec(&msg).map_err(|e| DeliveryError::Permanent(format!("encoding message: {e}")))?;
         let url = self.url.resolve()?;
         let resp = client

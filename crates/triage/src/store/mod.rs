@@ -110,6 +110,12 @@ pub enum Write {
     GroupTimers(Vec<(String, Option<(Timestamp, bool)>)>),
     /// Record notification decisions.
     Notifications(Vec<NotificationRecord>),
+    /// Enqueue a notification in the outbox.
+    OutboxPut(crate::outbox::OutboxEntry),
+    /// Change the state of an outbox entry.
+    OutboxUpdate(crate::outbox::OutboxUpdate),
+    /// Drop closed outbox entries last changed before this time.
+    OutboxPrune(Timestamp),
 }
 
 /// Everything loaded at start.
@@ -125,6 +131,10 @@ pub struct Loaded {
     pub group_timers: Vec<(String, Timestamp, bool)>,
     /// Logged batches not yet checkpointed, in order.
     pub ingest_log: Vec<LoggedBatch>,
+    /// Open outbox entries (id, attempts, body), oldest first.
+    pub outbox: Vec<(i64, u32, String)>,
+    /// The highest outbox id ever used.
+    pub outbox_max_id: i64,
 }
 
 /// A history query.
@@ -152,6 +162,12 @@ pub trait Store: Send + Sync + 'static {
         since: Option<Timestamp>,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<NotificationRecord>, StoreError>> + Send;
+    /// Reads outbox entries, newest first, optionally in one state only.
+    fn outbox(
+        &self,
+        state: Option<crate::outbox::OutboxState>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<crate::outbox::OutboxRow>, StoreError>> + Send;
 }
 
 /// Microseconds since the epoch, the stored time unit.

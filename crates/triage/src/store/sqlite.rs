@@ -9,6 +9,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{AssertSqlSafe, Row};
 use triage_core::{Alert, Fingerprint, LabelSet};
 
+use crate::outbox::{OutboxRow, OutboxState};
+
 use super::{
     HistoryQuery, Loaded, LoggedBatch, NotificationRecord, NotifyLogKey, Store, StoreError, Transition, Write,
     from_micros, to_micros,
@@ -18,6 +20,7 @@ use super::{
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../../migrations/sqlite/0002_ingest_log.sql")),
+    (3, include_str!("../../migrations/sqlite/0003_outbox.sql")),
 ];
 
 /// Rows per multi-row INSERT (8 parameters each stays under SQLite's limit).
@@ -141,6 +144,14 @@ impl Store for SqliteStore {
                 body: bytes::Bytes::from(r.get::<Vec<u8>, _>(3)),
             });
         }
+        for r in sqlx::query("SELECT id, attempts, body FROM outbox WHERE state IN ('pending', 'retrying') ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            out.outbox.push((r.get(0), r.get::<i64, _>(1) as u32, r.get(2)));
+        }
+        out.outbox_max_id =
+            sqlx::query("SELECT COALESCE(MAX(id), 0) FROM outbox").fetch_one(&self.pool).await?.get::<i64, _>(0);
         Ok(out)
     }
 
@@ -278,6 +289,39 @@ impl Store for SqliteStore {
                         .await?;
                     }
                 }
+                Write::OutboxPut(e) => {
+                    sqlx::query(
+                        "INSERT OR REPLACE INTO outbox (id, created_at, updated_at, group_key, receiver, integration, \
+                         kind, state, attempts, last_error, alerts, body) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, '', ?, ?)",
+                    )
+                    .bind(e.id)
+                    .bind(to_micros(e.created_at))
+                    .bind(to_micros(e.created_at))
+                    .bind(e.key.group_key.as_str())
+                    .bind(e.key.receiver.as_str())
+                    .bind(e.key.integration as i64)
+                    .bind(e.kind.as_str())
+                    .bind(e.alerts as i64)
+                    .bind(e.body.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Write::OutboxUpdate(u) => {
+                    sqlx::query("UPDATE outbox SET state = ?, attempts = ?, last_error = ?, updated_at = ? WHERE id = ?")
+                        .bind(u.state.as_str())
+                        .bind(u.attempts as i64)
+                        .bind(u.detail.as_str())
+                        .bind(to_micros(u.at))
+                        .bind(u.id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Write::OutboxPrune(before) => {
+                    sqlx::query("DELETE FROM outbox WHERE state NOT IN ('pending', 'retrying') AND updated_at < ?")
+                        .bind(to_micros(*before))
+                        .execute(&mut *tx)
+                        .await?;
+                }
             }
         }
         tx.commit().await?;
@@ -356,6 +400,33 @@ impl Store for SqliteStore {
                     outcome,
                     detail: r.get(5),
                     alerts: r.get::<i64, _>(6) as usize,
+                })
+            })
+            .collect()
+    }
+
+    async fn outbox(&self, state: Option<OutboxState>, limit: u32) -> Result<Vec<OutboxRow>, StoreError> {
+        let limit = if limit == 0 { 1000 } else { limit.min(100_000) } as i64;
+        let sql = "SELECT id, created_at, updated_at, group_key, receiver, integration, kind, state, attempts, \
+                   last_error, alerts FROM outbox WHERE (? IS NULL OR state = ?) ORDER BY id DESC LIMIT ?";
+        let wanted = state.map(|s| s.as_str());
+        let rows = sqlx::query(sql).bind(wanted).bind(wanted).bind(limit).fetch_all(&self.pool).await?;
+        rows.into_iter()
+            .map(|r| {
+                let state = OutboxState::parse(r.get::<&str, _>(7))
+                    .ok_or_else(|| corrupt("outbox", format!("unknown state {:?}", r.get::<&str, _>(7))))?;
+                Ok(OutboxRow {
+                    id: r.get(0),
+                    created_at: from_micros(r.get(1)),
+                    updated_at: from_micros(r.get(2)),
+                    group_key: r.get(3),
+                    receiver: r.get(4),
+                    integration: r.get::<i64, _>(5) as usize,
+                    kind: r.get(6),
+                    state,
+                    attempts: r.get::<i64, _>(8) as u32,
+                    last_error: r.get(9),
+                    alerts: r.get::<i64, _>(10) as usize,
                 })
             })
             .collect()

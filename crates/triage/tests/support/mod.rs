@@ -10,6 +10,8 @@ pub mod amtool;
 pub mod api;
 pub mod peer;
 pub mod proc;
+pub mod recorder;
+pub mod smtp;
 pub mod sources;
 pub mod webhook;
 

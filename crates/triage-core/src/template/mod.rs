@@ -1,0 +1,412 @@
+//! Notification templates (minijinja) and runbook instructions.
+//!
+//! Every text field of a channel (an e-mail's subject and bodies, a Slack title, a
+//! Mattermost message, ...) is a template rendered with a [`View`] of the flush. A field left
+//! unset takes the channel's default from [`defaults`].
+//!
+//! alertmanager.yml files often carry Alertmanager's Go templates (`{{ .CommonLabels.x }}`,
+//! `{{ template "slack.default.title" . }}`). Those are not valid minijinja: such a field
+//! falls back to the default and is listed as a [`Fallback`], which `triage check-config`
+//! prints and the server logs at load; never silently. A field whose template fails at
+//! render time is also sent with the default, and the error is recorded with the
+//! notification.
+
+pub mod defaults;
+pub mod view;
+
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::Timestamp;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+
+use crate::alert::Alert;
+use crate::config::Config;
+use crate::config::channels::RunbookConfig;
+use crate::matcher::{Matcher, parse_matchers};
+pub use view::{Instruction, Link, Suppressed, View, ViewInput};
+
+/// Instructions a single render may execute, so a hostile template cannot spin forever.
+const FUEL: u64 = 2_000_000;
+
+/// A view converted for rendering; make one with [`context`] and render many fields with it.
+pub type Context = Value;
+
+/// The rendering context of a view.
+pub fn context(view: &View) -> Context {
+    Value::from(minijinja::value::Serde(view))
+}
+
+/// A configured template field that is not used, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fallback {
+    /// Where: `receiver "ops" email_configs[0].html`.
+    pub path: String,
+    /// Why it falls back.
+    pub reason: String,
+}
+
+impl std::fmt::Display for Fallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}; the default template is used instead", self.path, self.reason)
+    }
+}
+
+/// A rendered field: the text, and the error that made it fall back to the default.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    /// The text.
+    pub text: String,
+    /// Set when the configured template failed and the default was used.
+    pub error: Option<String>,
+}
+
+struct Runbook {
+    name: String,
+    matchers: Vec<Matcher>,
+    instructions: String,
+    links: Vec<(String, String)>,
+}
+
+/// Compiled templates: channel defaults, configured fields and runbooks.
+pub struct Renderer {
+    env: Environment<'static>,
+    /// Field path → template name in `env`, for fields configured with a usable template.
+    fields: HashMap<String, String>,
+    runbooks: Vec<Runbook>,
+}
+
+impl std::fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Renderer").field("fields", &self.fields.len()).field("runbooks", &self.runbooks.len()).finish()
+    }
+}
+
+/// Escapes `&`, `<` and `>` for Slack's mrkdwn.
+fn mrkdwn(s: String) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Lenient);
+    env.set_fuel(Some(FUEL));
+    env.set_recursion_limit(100);
+    env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
+    env.add_filter("mrkdwn", mrkdwn);
+    env.set_formatter(html_formatter);
+    env
+}
+
+/// HTML escaping of `&`, `<`, `>`, `"` and `'` only, so that URLs stay readable in the
+/// message source; other escaping modes are minijinja's.
+fn html_formatter(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    if !matches!(state.auto_escape(), AutoEscape::Html) || value.is_safe() || value.is_none() {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    let text = if value.is_undefined() { String::new() } else { value.to_string() };
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    out.write_str(&escaped).map_err(minijinja::Error::from)
+}
+
+/// Checks that `source` is a valid template; the error says where it is not.
+pub fn check_syntax(source: &str) -> Result<(), String> {
+    let env = environment();
+    env.template_from_str(source).map(|_| ()).map_err(|e| describe(&e))
+}
+
+fn describe(e: &minijinja::Error) -> String {
+    let mut s = e.to_string();
+    if let Some(line) = e.line()
+        && !s.contains("line")
+    {
+        s.push_str(&format!(" (line {line})"));
+    }
+    s
+}
+
+/// Whether a template that does not compile looks like an Alertmanager Go template.
+fn looks_like_go_template(source: &str) -> bool {
+    let go =
+        ["{{ .", "{{.", "{{- .", "{{ template ", "{{template ", "{{ range ", "{{range ", "{{ if ", "{{if ", "{{ $"];
+    go.iter().any(|p| source.contains(p)) || source.contains("{{ define ") || source.contains("{{ end }}")
+}
+
+/// The channel default for a field path's last part, e.g. `email_configs[0].html` → the
+/// default e-mail body.
+pub fn default_for(path: &str) -> &'static str {
+    let kind = path.rsplit('/').next().unwrap_or(path);
+    let (list, field) = match kind.split_once("].") {
+        Some((list, field)) => (list.split('[').next().unwrap_or(""), field),
+        None => ("", kind),
+    };
+    match (list, field) {
+        ("email_configs", "subject") => defaults::EMAIL_SUBJECT,
+        ("email_configs", "html") => defaults::EMAIL_HTML,
+        ("email_configs", "text") => defaults::EMAIL_TEXT,
+        ("slack_configs", "title") => defaults::SLACK_TITLE,
+        ("slack_configs", "title_link") => defaults::SLACK_TITLE_LINK,
+        ("slack_configs", "color") => defaults::SLACK_COLOR,
+        ("slack_configs", "fallback") => defaults::SLACK_FALLBACK,
+        ("slack_configs", "text") => defaults::SLACK_TEXT,
+        ("slack_configs" | "mattermost_configs", "username") => defaults::CHAT_USERNAME,
+        ("mattermost_configs", "text") => defaults::MATTERMOST_TEXT,
+        _ => "",
+    }
+}
+
+/// The path of a receiver's template field: `ops/email_configs[0].html`.
+pub fn field_path(receiver: &str, list: &str, index: usize, field: &str) -> String {
+    format!("{receiver}/{list}[{index}].{field}")
+}
+
+/// Every template field configured in `config`, as (path, source).
+fn configured_fields(config: &Config) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for r in config.receivers() {
+        let mut add = |list: &str, i: usize, field: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                out.push((field_path(&r.name, list, i, field), v.clone()));
+            }
+        };
+        for (i, e) in r.email_configs.iter().enumerate() {
+            add("email_configs", i, "html", &e.html);
+            add("email_configs", i, "text", &e.text);
+            for (name, value) in &e.headers {
+                let field = if name.eq_ignore_ascii_case("subject") {
+                    "subject".to_string()
+                } else {
+                    format!("headers.{name}")
+                };
+                add("email_configs", i, &field, &Some(value.clone()));
+            }
+        }
+        for (i, s) in r.slack_configs.iter().enumerate() {
+            let plain = [
+                ("title", &s.title),
+                ("title_link", &s.title_link),
+                ("pretext", &s.pretext),
+                ("text", &s.text),
+                ("fallback", &s.fallback),
+                ("footer", &s.footer),
+                ("color", &s.color),
+                ("channel", &s.channel),
+                ("username", &s.username),
+                ("icon_emoji", &s.icon_emoji),
+                ("icon_url", &s.icon_url),
+                ("image_url", &s.image_url),
+                ("thumb_url", &s.thumb_url),
+                ("callback_id", &s.callback_id),
+            ];
+            for (field, v) in plain {
+                add("slack_configs", i, field, v);
+            }
+            for (k, f) in s.fields.iter().enumerate() {
+                add("slack_configs", i, &format!("fields[{k}].title"), &Some(f.title.clone()));
+                add("slack_configs", i, &format!("fields[{k}].value"), &Some(f.value.clone()));
+            }
+        }
+        for (i, m) in r.mattermost_configs.iter().enumerate() {
+            let plain = [
+                ("text", &m.text),
+                ("channel", &m.channel),
+                ("username", &m.username),
+                ("icon_url", &m.icon_url),
+                ("icon_emoji", &m.icon_emoji),
+            ];
+            for (field, v) in plain {
+                add("mattermost_configs", i, field, v);
+            }
+        }
+    }
+    out
+}
+
+impl Renderer {
+    /// A renderer with the channel defaults only.
+    pub fn new() -> Renderer {
+        Renderer { env: environment(), fields: HashMap::new(), runbooks: Vec::new() }
+    }
+
+    /// Compiles every template of `config`; fields that cannot be used are returned.
+    pub fn from_config(config: &Config) -> (Renderer, Vec<Fallback>) {
+        let mut r = Renderer::new();
+        let mut fallbacks = Vec::new();
+        for (path, source) in configured_fields(config) {
+            if let Err(reason) = r.add_field(&path, &source) {
+                let (receiver, field) = path.split_once('/').unwrap_or(("", &path));
+                fallbacks.push(Fallback { path: format!("receiver {receiver:?} {field}"), reason });
+            }
+        }
+        r.set_runbooks(&config.file().runbooks);
+        (r, fallbacks)
+    }
+
+    /// Adds a configured field; the error says why it cannot be used.
+    pub fn add_field(&mut self, path: &str, source: &str) -> Result<(), String> {
+        let name = format!("field:{path}");
+        match self.env.add_template_owned(name.clone(), source.to_string()) {
+            Ok(()) => {
+                self.fields.insert(path.to_string(), name);
+                Ok(())
+            }
+            Err(e) if looks_like_go_template(source) => {
+                Err(format!("this is an Alertmanager Go template, which triage does not render ({})", describe(&e)))
+            }
+            Err(e) => Err(format!("invalid template: {}", describe(&e))),
+        }
+    }
+
+    /// Sets the runbooks (matchers and templates were checked by config validation; a
+    /// runbook whose pieces do not compile is skipped).
+    pub fn set_runbooks(&mut self, runbooks: &[RunbookConfig]) {
+        self.runbooks.clear();
+        for (i, rb) in runbooks.iter().enumerate() {
+            let Ok(matchers) = rb.matchers.iter().map(|m| parse_matchers(m)).collect::<Result<Vec<_>, _>>() else {
+                continue;
+            };
+            let name = format!("runbook[{i}].instructions");
+            if self.env.add_template_owned(name.clone(), rb.instructions.clone()).is_err() {
+                continue;
+            }
+            let mut links = Vec::new();
+            for (j, l) in rb.links.iter().enumerate() {
+                let url = format!("runbook[{i}].links[{j}].url");
+                if self.env.add_template_owned(url.clone(), l.url.clone()).is_ok() {
+                    links.push((l.title.clone(), url));
+                }
+            }
+            let label = if rb.name.is_empty() { format!("runbook {}", i + 1) } else { rb.name.clone() };
+            self.runbooks.push(Runbook {
+                name: label,
+                matchers: matchers.into_iter().flatten().collect(),
+                instructions: name,
+                links,
+            });
+        }
+    }
+
+    /// Renders a template by name with any serializable context.
+    fn render_named(&self, name: &str, ctx: &Value) -> Result<String, String> {
+        let t = self.env.get_template(name).map_err(|e| describe(&e))?;
+        t.render(ctx).map_err(|e| describe(&e))
+    }
+
+    /// Renders the field at `path` (see [`field_path`]) for `view`: the configured template,
+    /// or the channel default. A configured template that fails falls back to the default,
+    /// with the error.
+    pub fn render_field(&self, path: &str, view: &View) -> Rendered {
+        let ctx = context(view);
+        self.render_field_ctx(path, &ctx)
+    }
+
+    /// [`Renderer::render_field`] with a context already converted.
+    pub fn render_field_ctx(&self, path: &str, ctx: &Value) -> Rendered {
+        let default = default_for(path);
+        if let Some(name) = self.fields.get(path) {
+            match self.render_named(name, ctx) {
+                Ok(text) => return Rendered { text, error: None },
+                Err(e) => {
+                    let text = self.render_source(default, path, ctx).unwrap_or_default();
+                    return Rendered { text, error: Some(format!("template {path} failed: {e}; sent the default")) };
+                }
+            }
+        }
+        match self.render_source(default, path, ctx) {
+            Ok(text) => Rendered { text, error: None },
+            Err(e) => Rendered { text: String::new(), error: Some(format!("default template {path} failed: {e}")) },
+        }
+    }
+
+    /// Renders a template given as text (`triage template render --template`). Names ending
+    /// in `.html` are HTML-escaped.
+    pub fn render_source(&self, source: &str, name: &str, ctx: &Value) -> Result<String, String> {
+        if source.is_empty() {
+            return Ok(String::new());
+        }
+        let t = self.env.template_from_named_str(name, source).map_err(|e| describe(&e))?;
+        t.render(ctx).map_err(|e| describe(&e))
+    }
+
+    /// The instructions for `alerts`: every matching runbook rendered per alert, and each
+    /// alert's own `action` label or annotation; identical texts merged with a count.
+    pub fn instructions(&self, alerts: &[Alert], now: Timestamp) -> Vec<Instruction> {
+        let mut out: Vec<Instruction> = Vec::new();
+        let mut add = |name: &str, text: String, links: Vec<Link>| {
+            let text = text.trim().to_string();
+            if text.is_empty() && links.is_empty() {
+                return;
+            }
+            match out.iter_mut().find(|i| i.name == name && i.text == text) {
+                Some(i) => {
+                    i.alerts += 1;
+                    for l in links {
+                        if !i.links.contains(&l) {
+                            i.links.push(l);
+                        }
+                    }
+                }
+                None => out.push(Instruction { name: name.to_string(), text, links, alerts: 1 }),
+            }
+        };
+        for a in alerts {
+            let mut ctx: Option<Value> = None;
+            for rb in &self.runbooks {
+                if !crate::matcher::all_match(&rb.matchers, &a.labels) {
+                    continue;
+                }
+                let ctx = ctx.get_or_insert_with(|| Value::from(minijinja::value::Serde(view::alert_view(a, now))));
+                let text = self
+                    .render_named(&rb.instructions, ctx)
+                    .unwrap_or_else(|e| format!("(the instructions of runbook {:?} failed to render: {e})", rb.name));
+                let links = rb
+                    .links
+                    .iter()
+                    .filter_map(|(title, url)| {
+                        let url = self.render_named(url, ctx).ok()?.trim().to_string();
+                        (!url.is_empty()).then(|| Link { title: title.clone(), url })
+                    })
+                    .collect();
+                add(&rb.name, text, links);
+            }
+            let action = a.labels.get("action").or_else(|| a.annotations.get("action"));
+            if let Some(action) = action.filter(|s| !s.trim().is_empty()) {
+                add("action", action.to_string(), Vec::new());
+            }
+        }
+        out
+    }
+
+    /// The view of a flush, instructions included.
+    pub fn view(&self, input: &ViewInput<'_>) -> View {
+        View::build(input, self.instructions(input.alerts, input.now))
+    }
+
+    /// Renders every field in `paths` at once (one context conversion).
+    pub fn render_fields(&self, paths: &[String], view: &View) -> BTreeMap<String, Rendered> {
+        let ctx = context(view);
+        paths.iter().map(|p| (p.clone(), self.render_field_ctx(p, &ctx))).collect()
+    }
+}
+
+impl Default for Renderer {
+    fn default() -> Renderer {
+        Renderer::new()
+    }
+}
+
+#[cfg(test)]
+mod tests;
