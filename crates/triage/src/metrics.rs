@@ -101,7 +101,11 @@ impl Metrics {
             "Failed notification attempts that were retried",
             m.notification_retries.clone(),
         );
-        registry.register("outbox_open", "Notifications enqueued and not yet delivered or failed", m.outbox_open.clone());
+        registry.register(
+            "outbox_open",
+            "Notifications enqueued and not yet delivered or failed",
+            m.outbox_open.clone(),
+        );
         registry.register("stage_duration_seconds", "Time spent in each pipeline stage", m.stage_seconds.clone());
         registry.register("store_commit_seconds", "Time of one store commit", m.store_commit_seconds.clone());
         registry.register("store_errors", "Store commits that failed", m.store_errors.clone());

@@ -121,11 +121,15 @@ pub fn build_targets(config: &Config, timeout: Duration) -> Result<(Targets, Ren
                 "email_configs" => Target::Email(Box::new(email_channel(&r.name, i, &r.email_configs[i], g, timeout)?)),
                 "slack_configs" => {
                     let c = &r.slack_configs[i];
-                    let url = SecretSource::from_pair(c.api_url.as_ref().map(|u| u.expose()), c.api_url_file.as_deref())
-                        .or_else(|| {
-                            SecretSource::from_pair(g.slack_api_url.as_ref().map(|u| u.expose()), g.slack_api_url_file.as_deref())
-                        })
-                        .ok_or_else(|| at("no Slack API URL"))?;
+                    let url =
+                        SecretSource::from_pair(c.api_url.as_ref().map(|u| u.expose()), c.api_url_file.as_deref())
+                            .or_else(|| {
+                                SecretSource::from_pair(
+                                    g.slack_api_url.as_ref().map(|u| u.expose()),
+                                    g.slack_api_url_file.as_deref(),
+                                )
+                            })
+                            .ok_or_else(|| at("no Slack API URL"))?;
                     Target::Slack(Box::new(SlackChannel {
                         target: SlackTarget { url, token: bearer_token(c.http_config.as_ref()) },
                         receiver: r.name.clone(),
@@ -138,9 +142,11 @@ pub fn build_targets(config: &Config, timeout: Duration) -> Result<(Targets, Ren
                 }
                 "mattermost_configs" => {
                     let c = &r.mattermost_configs[i];
-                    let url =
-                        SecretSource::from_pair(c.webhook_url.as_ref().map(|u| u.expose()), c.webhook_url_file.as_deref())
-                            .ok_or_else(|| at("no webhook_url"))?;
+                    let url = SecretSource::from_pair(
+                        c.webhook_url.as_ref().map(|u| u.expose()),
+                        c.webhook_url_file.as_deref(),
+                    )
+                    .ok_or_else(|| at("no webhook_url"))?;
                     Target::Mattermost(Box::new(MattermostChannel {
                         target: MattermostTarget { url },
                         receiver: r.name.clone(),
@@ -181,13 +187,13 @@ fn email_channel(
     timeout: Duration,
 ) -> Result<EmailChannel, String> {
     let pick = |own: &Option<String>, global: &Option<String>| non_empty(own).or(non_empty(global)).map(str::to_string);
-    let password = SecretSource::from_pair(c.auth_password.as_ref().map(|p| p.expose()), c.auth_password_file.as_deref())
-        .or_else(|| {
-            SecretSource::from_pair(
-                g.smtp_auth_password.as_ref().map(|p| p.expose()),
-                g.smtp_auth_password_file.as_deref(),
-            )
-        });
+    let password = SecretSource::from_pair(
+        c.auth_password.as_ref().map(|p| p.expose()),
+        c.auth_password_file.as_deref(),
+    )
+    .or_else(|| {
+        SecretSource::from_pair(g.smtp_auth_password.as_ref().map(|p| p.expose()), g.smtp_auth_password_file.as_deref())
+    });
     let tls = c.tls_config.clone().unwrap_or_default();
     let target = EmailTarget {
         smarthost: pick(&c.smarthost, &g.smtp_smarthost)

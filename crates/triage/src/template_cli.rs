@@ -145,7 +145,13 @@ pub fn render(req: &RenderRequest<'_>) -> Result<String, String> {
         match *list {
             "email_configs" => {
                 let mut fields = vec!["subject".to_string(), "text".into(), "html".into()];
-                fields.extend(rc.email_configs[*i].headers.keys().filter(|k| !k.eq_ignore_ascii_case("subject")).map(|k| format!("headers.{k}")));
+                fields.extend(
+                    rc.email_configs[*i]
+                        .headers
+                        .keys()
+                        .filter(|k| !k.eq_ignore_ascii_case("subject"))
+                        .map(|k| format!("headers.{k}")),
+                );
                 let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
                 render_fields(&mut out, &renderer, &view, &receiver, list, *i, &fields);
             }

@@ -295,7 +295,8 @@ async fn mattermost_429_is_retried_after_retry_after_then_succeeds() {
 async fn mattermost_400_is_permanent_with_the_answer_and_not_retried() {
     let server = Recorder::start();
     let target = mattermost_at(server.url("/hooks/abc"));
-    let answer = json!({"id": "web.incoming_webhook.text.app_error", "message": "No text specified", "status_code": 400});
+    let answer =
+        json!({"id": "web.incoming_webhook.text.app_error", "message": "No text specified", "status_code": 400});
     server.reply(Reply { status: 400, headers: vec![], body: answer.to_string() });
 
     let message = assert_permanent(target.send(&client(), &mattermost_message()).await);

@@ -152,22 +152,27 @@ pub async fn email_attachments(
     let firing = out.alerts.iter().filter(|a| !a.resolved_at(out.at) && !a.generator_url.is_empty());
     for (i, a) in firing.take(plot.max_alerts).enumerate() {
         let name = a.labels.value("alertname");
-        let series =
-            match attach::fetch_series(client, &a.generator_url, plot.datasource.as_deref(), out.at, plot.range).await {
-                Ok(s) => s,
-                Err(e) => {
-                    warnings.push(format!("no plot for {name}: {e}"));
-                    continue;
-                }
-            };
+        let series = match attach::fetch_series(
+            client,
+            &a.generator_url,
+            plot.datasource.as_deref(),
+            out.at,
+            plot.range,
+        )
+        .await
+        {
+            Ok(s) => s,
+            Err(e) => {
+                warnings.push(format!("no plot for {name}: {e}"));
+                continue;
+            }
+        };
         let stem = format!("{}-{}", i + 1, file_stem(name));
         let title = format!("{name} {}", triage_core::template::view::location(&a.labels));
         match attach::plot_png(title.trim(), &series, 900, 400) {
-            Ok(png) => files.push(Attachment {
-                filename: format!("{stem}.png"),
-                content_type: "image/png".into(),
-                body: png,
-            }),
+            Ok(png) => {
+                files.push(Attachment { filename: format!("{stem}.png"), content_type: "image/png".into(), body: png })
+            }
             Err(e) => warnings.push(format!("no plot for {name}: {e}")),
         }
         if plot.csv {
@@ -183,8 +188,11 @@ pub async fn email_attachments(
 
 /// A file name made of an alert name.
 fn file_stem(name: &str) -> String {
-    let s: String =
-        name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).take(60).collect();
+    let s: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .take(60)
+        .collect();
     if s.is_empty() { "alert".into() } else { s }
 }
 
@@ -226,7 +234,11 @@ pub fn slack_message(ch: &SlackChannel, renderer: &Renderer, view: &View) -> (Sl
 }
 
 /// The Mattermost post for a notification, and the template warnings.
-pub fn mattermost_message(ch: &MattermostChannel, renderer: &Renderer, view: &View) -> (MattermostMessage, Vec<String>) {
+pub fn mattermost_message(
+    ch: &MattermostChannel,
+    renderer: &Renderer,
+    view: &View,
+) -> (MattermostMessage, Vec<String>) {
     let mut f = Fields::new(renderer, view, &ch.receiver, "mattermost_configs", ch.index);
     let msg = MattermostMessage {
         channel: f.get("channel"),

@@ -127,7 +127,8 @@ mod tests {
 
     #[test]
     fn text_is_cut_to_the_post_size_as_markdown() {
-        let msg = MattermostMessage { text: format!("`{}`\n{}", "c".repeat(10), "word ".repeat(5000)), ..Default::default() };
+        let msg =
+            MattermostMessage { text: format!("`{}`\n{}", "c".repeat(10), "word ".repeat(5000)), ..Default::default() };
         let limited = msg.limited();
         assert!(limited.text.chars().count() <= MAX_TEXT_CHARS);
         assert!(limited.text.starts_with("`cccccccccc`\nword"));

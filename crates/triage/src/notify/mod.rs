@@ -171,7 +171,10 @@ impl Notifiers {
             let now = clock.now();
             let until_deadline = Duration::try_from(out.deadline.duration_since(now)).unwrap_or(Duration::ZERO);
             if wait >= until_deadline {
-                return Err(Failure { attempts: attempt, error: format!("{message} (gave up after {attempt} attempts)") });
+                return Err(Failure {
+                    attempts: attempt,
+                    error: format!("{message} (gave up after {attempt} attempts)"),
+                });
             }
             on_retry(attempt, &message);
             tracing::debug!(attempt, error = %message, ?wait, "retrying notification");

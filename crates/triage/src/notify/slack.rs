@@ -328,11 +328,7 @@ pub(crate) fn request_failed(channel: &str, e: reqwest::Error) -> DeliveryError 
         message.push_str(&format!(": {cause}"));
         source = cause.source();
     }
-    if e.is_builder() {
-        DeliveryError::Permanent(message)
-    } else {
-        DeliveryError::Retryable { message, after: None }
-    }
+    if e.is_builder() { DeliveryError::Permanent(message) } else { DeliveryError::Retryable { message, after: None } }
 }
 
 /// Reads at most [`MAX_RESPONSE_BYTES`] of a response body; a body that breaks off is read as
@@ -425,7 +421,8 @@ fn api_reply(body: &[u8]) -> Option<ApiReply> {
         Ok(reply) => (reply.get("ok")?.as_bool()?, reply.get("error").and_then(Value::as_str).map(str::to_string)),
         Err(_) => {
             let ok = OK.captures(body)?.get(1)?.as_bytes() == b"true";
-            let error = ERROR.captures(body).and_then(|c| c.get(1)).map(|m| String::from_utf8_lossy(m.as_bytes()).into());
+            let error =
+                ERROR.captures(body).and_then(|c| c.get(1)).map(|m| String::from_utf8_lossy(m.as_bytes()).into());
             (ok, error)
         }
     };

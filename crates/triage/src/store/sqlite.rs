@@ -307,14 +307,16 @@ impl Store for SqliteStore {
                     .await?;
                 }
                 Write::OutboxUpdate(u) => {
-                    sqlx::query("UPDATE outbox SET state = ?, attempts = ?, last_error = ?, updated_at = ? WHERE id = ?")
-                        .bind(u.state.as_str())
-                        .bind(u.attempts as i64)
-                        .bind(u.detail.as_str())
-                        .bind(to_micros(u.at))
-                        .bind(u.id)
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query(
+                        "UPDATE outbox SET state = ?, attempts = ?, last_error = ?, updated_at = ? WHERE id = ?",
+                    )
+                    .bind(u.state.as_str())
+                    .bind(u.attempts as i64)
+                    .bind(u.detail.as_str())
+                    .bind(to_micros(u.at))
+                    .bind(u.id)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 Write::OutboxPrune(before) => {
                     sqlx::query("DELETE FROM outbox WHERE state NOT IN ('pending', 'retrying') AND updated_at < ?")
