@@ -7,6 +7,7 @@
 //! evaluation), then GETs `/api/v2/alerts` once and checks the count (phase `get`).
 //! `loadgen free-port` prints a loopback port that was free a moment ago.
 //! `loadgen report` turns two runs' JSON lines (plus RSS lines) into a comparison table.
+//! `loadgen notify` and `loadgen notify-report`: the notification benchmark (see [`notify`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,8 +18,10 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use serde_json::{Value, json};
 
+mod notify;
+
 #[derive(Parser)]
-#[command(version, about = "Alert ingest load generator (Alertmanager API v2)")]
+#[command(version, about = "Alert ingest and notification load generator (Alertmanager API v2)")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -52,6 +55,19 @@ enum Command {
         triage: PathBuf,
         #[arg(long)]
         alertmanager: PathBuf,
+    },
+    /// Run one phase of the notification benchmark against a server whose webhook receiver
+    /// points at the sink this command serves; one JSON line on stdout.
+    Notify(notify::NotifyArgs),
+    /// Compare two files of JSON lines from `notify` (plus `{"phase":"server",...}` lines).
+    NotifyReport {
+        #[arg(long)]
+        triage: PathBuf,
+        #[arg(long)]
+        alertmanager: PathBuf,
+        /// The load average before the run, printed with the machine information.
+        #[arg(long)]
+        loadavg_before: Option<String>,
     },
 }
 
@@ -288,5 +304,9 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Report { triage, alertmanager } => report(&triage, &alertmanager),
+        Command::Notify(args) => notify::run(args).await,
+        Command::NotifyReport { triage, alertmanager, loadavg_before } => {
+            notify::report(&triage, &alertmanager, loadavg_before.as_deref())
+        }
     }
 }

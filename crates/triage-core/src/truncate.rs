@@ -32,8 +32,9 @@ pub enum Markup {
 /// Returns the text itself when it fits. Otherwise the text is cut at a place where the markup
 /// allows it (preferring the end of a line, then the end of a word, within the last quarter of
 /// what would fit), what is still open there is closed, and a note such as
-/// `… 1234 more characters not shown` is appended. When the limit is too small for that note,
-/// the note shrinks to `…`; with a limit of 0 the result is empty.
+/// `… 1234 more characters not shown` is appended. When that note would take more room than
+/// the text it leaves (small limits), it shrinks to a bare `…`; with a limit of 0 the result
+/// is empty.
 pub fn truncate(text: &str, max_chars: usize, markup: Markup) -> Cow<'_, str> {
     let total = text.chars().count();
     if total <= max_chars {

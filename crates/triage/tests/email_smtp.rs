@@ -162,6 +162,16 @@ async fn starttls_with_auth_plain_delivers_to_mailin() {
 }
 
 #[tokio::test]
+async fn starttls_with_auth_login_delivers_to_mailin() {
+    let cert = TestCert::new();
+    let server = start_mailin(Security::StartTlsLoginOnly(&cert, account()));
+    target(&server.addr.to_string(), Some(&cert)).send(&content()).await.expect("delivery with AUTH LOGIN");
+    let mails = server.inbox.wait_for(1).await;
+    assert_eq!(mails[0].user.as_deref(), Some(USER));
+    check_delivered_message(&mails[0].data);
+}
+
+#[tokio::test]
 async fn password_from_a_file_and_skipped_verification_also_deliver() {
     let cert = TestCert::new();
     let server = start_mailin(Security::StartTls(&cert, account()));

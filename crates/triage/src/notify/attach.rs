@@ -10,7 +10,6 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -105,9 +104,21 @@ pub fn plot_png(title: &str, series: &[Series], width: u32, height: u32) -> Resu
         ));
     }
     register_font()?;
-    let file = TempPng::new();
-    draw_chart(file.path(), &shorten(title, 120), series, (width, height))?;
-    std::fs::read(file.path()).map_err(|e| format!("cannot read the rendered chart: {e}"))
+    let mut rgb = vec![0u8; width as usize * height as usize * 3];
+    draw_chart(&mut rgb, &shorten(title, 120), series, (width, height))?;
+    encode_png(&rgb, width, height)
+}
+
+/// Encodes an RGB buffer as PNG, in memory.
+fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(rgb.len() / 8);
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| format!("encoding the chart: {e}"))?;
+    writer.write_image_data(rgb).map_err(|e| format!("encoding the chart: {e}"))?;
+    writer.finish().map_err(|e| format!("encoding the chart: {e}"))?;
+    Ok(out)
 }
 
 /// Registers the embedded font once per process.
@@ -119,26 +130,6 @@ fn register_font() -> Result<(), String> {
                 .map_err(|_| "the embedded chart font is not a valid TrueType font".to_string())
         })
         .clone()
-}
-
-/// A uniquely named file in the temporary directory for the PNG encoder, removed on drop.
-/// The plotting library encodes PNG only into files.
-struct TempPng(PathBuf);
-
-impl TempPng {
-    fn new() -> TempPng {
-        TempPng(std::env::temp_dir().join(format!("triage-chart-{}.png", uuid::Uuid::new_v4())))
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempPng {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
 }
 
 /// One series as drawn.
@@ -206,8 +197,8 @@ fn padded_value_range(min: f64, max: f64) -> Range<f64> {
     min - span * 0.05..max + span * 0.05
 }
 
-fn draw_chart(path: &Path, title: &str, series: &[Series], size: (u32, u32)) -> Result<(), String> {
-    let root = BitMapBackend::new(path, size).into_drawing_area();
+fn draw_chart(rgb: &mut [u8], title: &str, series: &[Series], size: (u32, u32)) -> Result<(), String> {
+    let root = BitMapBackend::with_buffer(rgb, size).into_drawing_area();
     root.fill(&WHITE).map_err(draw_error)?;
     match prepare(series) {
         Some(prepared) => draw_lines(&root, title, &prepared)?,

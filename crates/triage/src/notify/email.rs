@@ -1,7 +1,7 @@
 //! The e-mail integration: builds a MIME message (plain text and/or HTML, attachments, custom
 //! headers) and delivers it over SMTP.
 //!
-//! Transport security follows the `email_configs` of an Alertmanager configuration: a smarthost
+//! Transport security follows the Alertmanager-compatible `email_configs` settings: a smarthost
 //! on port 465 is spoken to with implicit TLS; any other port starts in plain text and, when
 //! `require_tls` is set, upgrades with STARTTLS (a server that does not offer it is an error);
 //! without `require_tls` the message goes out unencrypted. Credentials are only sent when a
@@ -535,7 +535,8 @@ fn tls_failure(server: &Smarthost, e: &SmtpError) -> DeliveryError {
 
 /// Replaces the password wherever it might have slipped into a message.
 fn hide_password(e: DeliveryError, login: Option<&Login>) -> DeliveryError {
-    let Some(password) = login.map(|l| l.password.as_str()).filter(|p| !p.is_empty()) else {
+    // Replacing a one- or two-character "password" would only garble the message.
+    let Some(password) = login.map(|l| l.password.as_str()).filter(|p| p.len() >= 3) else {
         return e;
     };
     match e {

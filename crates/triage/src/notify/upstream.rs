@@ -432,8 +432,9 @@ impl Refusal {
     /// The upstream said it has no such silence (500 or 404 "silence not found" when
     /// expiring or updating, an empty 404 when reading). A 404 for an unknown path is not this.
     fn means_unknown_silence(&self) -> bool {
-        matches!(self.status.as_u16(), 404 | 500) && self.reason.contains("silence not found")
-            || self.status == StatusCode::NOT_FOUND && self.reason.is_empty()
+        let says_not_found = matches!(self.status.as_u16(), 404 | 500) && self.reason.contains("silence not found");
+        let empty_not_found = self.status == StatusCode::NOT_FOUND && self.reason.is_empty();
+        says_not_found || empty_not_found
     }
 
     /// The upstream rejected the id as not a UUID: it cannot name one of its silences.

@@ -183,6 +183,8 @@ pub enum Security<'a> {
     Plain,
     /// STARTTLS with this certificate, then AUTH PLAIN/LOGIN for the account.
     StartTls(&'a TestCert, Account),
+    /// As `StartTls`, offering only AUTH LOGIN.
+    StartTlsLoginOnly(&'a TestCert, Account),
 }
 
 /// A mailin-embedded server running in a background thread for the rest of the process.
@@ -198,18 +200,27 @@ pub fn start_mailin(security: Security<'_>) -> MailinServer {
     let inbox = Inbox::default();
     let account = match &security {
         Security::Plain => None,
-        Security::StartTls(_, account) => Some(account.clone()),
+        Security::StartTls(_, account) | Security::StartTlsLoginOnly(_, account) => Some(account.clone()),
     };
     let mut server = mailin_embedded::Server::new(Recorder::new(account, inbox.clone()));
     server.with_name("mailin.test").with_tcp_listener(listener).with_num_threads(4);
-    if let Security::StartTls(cert, _) = security {
-        let ssl = mailin_embedded::SslConfig::SelfSigned {
-            cert_path: cert.cert_path.display().to_string(),
-            key_path: cert.key_path.display().to_string(),
-        };
-        server.with_ssl(ssl).expect("mailin TLS setup");
-        server.with_auth(AuthMechanism::Plain).with_auth(AuthMechanism::Login);
+    let (cert, mechanisms) = match security {
+        Security::Plain => return serve_in_background(server, addr, inbox),
+        Security::StartTls(cert, _) => (cert, &[AuthMechanism::Plain, AuthMechanism::Login][..]),
+        Security::StartTlsLoginOnly(cert, _) => (cert, &[AuthMechanism::Login][..]),
+    };
+    let ssl = mailin_embedded::SslConfig::SelfSigned {
+        cert_path: cert.cert_path.display().to_string(),
+        key_path: cert.key_path.display().to_string(),
+    };
+    server.with_ssl(ssl).expect("mailin TLS setup");
+    for mechanism in mechanisms {
+        server.with_auth(mechanism.clone());
     }
+    serve_in_background(server, addr, inbox)
+}
+
+fn serve_in_background(server: mailin_embedded::Server<Recorder>, addr: SocketAddr, inbox: Inbox) -> MailinServer {
     std::thread::spawn(move || {
         if let Err(e) = server.serve() {
             eprintln!("mailin-embedded stopped: {e}");
