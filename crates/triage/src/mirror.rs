@@ -96,8 +96,9 @@ fn local_id_of(comment: &str) -> Option<&str> {
     (!id.is_empty() && !id.contains(char::is_whitespace)).then_some(id)
 }
 
-/// The upstream's mirrors that still mute or will: local id → upstream id.
-async fn mirrors(client: &reqwest::Client, target: &UpstreamTarget) -> Result<HashMap<String, String>, String> {
+/// The upstream's mirrors that still mute or will: local id → upstream ids (more than one
+/// when a retried create made a duplicate).
+async fn mirrors(client: &reqwest::Client, target: &UpstreamTarget) -> Result<HashMap<String, Vec<String>>, String> {
     let base = target.url.resolve().map_err(|e| e.to_string())?;
     let url = format!("{}/api/v2/silences", base.trim_end_matches('/'));
     let resp = client.get(&url).send().await.map_err(|e| format!("listing silences: {}", without_url(&e)))?;
@@ -113,11 +114,13 @@ async fn mirrors(client: &reqwest::Client, target: &UpstreamTarget) -> Result<Ha
     }
     let list: Vec<GettableSilence> =
         serde_json::from_slice(&body).map_err(|e| format!("listing silences: unreadable answer: {e}"))?;
-    Ok(list
-        .into_iter()
-        .filter(|s| s.status.state != SilenceState::Expired)
-        .filter_map(|s| local_id_of(&s.comment).map(|l| (l.to_string(), s.id.clone())))
-        .collect())
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for s in list.into_iter().filter(|s| s.status.state != SilenceState::Expired) {
+        if let Some(local) = local_id_of(&s.comment) {
+            out.entry(local.to_string()).or_default().push(s.id);
+        }
+    }
+    Ok(out)
 }
 
 fn without_url(e: &reqwest::Error) -> String {
@@ -143,21 +146,27 @@ pub async fn pass(
         silences.iter().filter(|s| s.state(now) != SilenceState::Expired).map(|s| (s.id.as_str(), s)).collect();
     for (local, s) in &live {
         let slot = (key.to_string(), local.to_string());
-        let mirrored = upstream.get(*local);
-        if mirrored.is_some() && written.get(&slot) == Some(&s.updated_at) {
+        let ids = upstream.get(*local).map(Vec::as_slice).unwrap_or_default();
+        for duplicate in ids.iter().skip(1) {
+            target.expire_silence(client, duplicate).await.map_err(|e| e.to_string())?;
+            report.expired += 1;
+        }
+        if !ids.is_empty() && written.get(&slot) == Some(&s.updated_at) {
             continue;
         }
         let mut body = UpstreamSilence::from_silence(s);
-        body.id = mirrored.cloned();
+        body.id = ids.first().cloned();
         target.create_silence(client, &body).await.map_err(|e: DeliveryError| e.to_string())?;
         written.insert(slot, s.updated_at);
         report.written += 1;
     }
-    for (local, upstream_id) in &upstream {
+    for (local, ids) in &upstream {
         if !live.contains_key(local.as_str()) {
-            target.expire_silence(client, upstream_id).await.map_err(|e| e.to_string())?;
+            for id in ids {
+                target.expire_silence(client, id).await.map_err(|e| e.to_string())?;
+                report.expired += 1;
+            }
             written.remove(&(key.to_string(), local.clone()));
-            report.expired += 1;
         }
     }
     Ok(report)
