@@ -33,6 +33,39 @@ fn check_config_lists_every_problem_and_exits_1() {
 }
 
 #[test]
+fn check_config_lists_each_go_template_field_that_falls_back() {
+    let (code, out) = triage(&["check-config", testdata("config/channels.yml").to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    let fallbacks: Vec<&str> = out.lines().filter(|l| l.contains("the default template is used instead")).collect();
+    assert_eq!(fallbacks.len(), 2, "{out}");
+    assert!(
+        fallbacks[0].contains(r#"receiver "ops" slack_configs[0].title: this is an Alertmanager Go template"#),
+        "{out}"
+    );
+    assert!(fallbacks[1].contains(r#"receiver "ops" slack_configs[0].text"#), "{out}");
+}
+
+#[test]
+fn template_render_shows_every_field_of_a_receiver() {
+    let config = testdata("config/channels.yml");
+    let (code, out) = triage(&["template", "render", "--config", config.to_str().unwrap(), "--receiver", "ops"]);
+    assert_eq!(code, 0, "{out}");
+    for want in [
+        "==> email_configs[0].subject <==\n[CRITICAL] [FIRING:2] SquidDown",
+        "==> email_configs[0].headers.X-Triage-Site <==\nT2_CH_CERN",
+        "==> slack_configs[0].title <==\n[FIRING:2] SquidDown",
+        "==> mattermost_configs[0].text <==",
+        "\"instructions\": [",
+        "Restart the squid on squid-01.cern.ch:3128",
+        "warning: receiver \"ops\" slack_configs[0].title",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in\n{out}");
+    }
+    let (code, _) = triage(&["template", "render", "--receiver", "nobody"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
 fn check_config_fails_on_any_bad_file_among_several() {
     let good = testdata("config/cms-like.yml");
     let bad = testdata("config/invalid/unknown-key.yml");
