@@ -89,7 +89,7 @@ pub struct NotifyArgs {
     /// throughput: concurrent POST connections.
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
-    /// throughput: give up waiting for notifications after this many seconds.
+    /// throughput: stop waiting for notifications this many seconds after the first POST.
     #[arg(long, default_value_t = 120)]
     timeout_secs: u64,
     /// idle/load: measured probes.
@@ -512,6 +512,16 @@ fn lines_by_phase(path: &PathBuf) -> HashMap<String, Value> {
         .collect()
 }
 
+/// A table cell: counts without decimals, small times with two.
+fn cell(v: Option<f64>) -> String {
+    match v {
+        None => "n/a".to_owned(),
+        Some(x) if x.fract() == 0.0 => format!("{x:.0}"),
+        Some(x) if x.abs() < 10.0 => format!("{x:.2}"),
+        Some(x) => format!("{x:.1}"),
+    }
+}
+
 fn get(lines: &HashMap<String, Value>, key: &str, name: &str) -> Option<f64> {
     lines.get(key).and_then(|l| l[name].as_f64())
 }
@@ -524,7 +534,12 @@ pub fn report(triage: &PathBuf, am: &PathBuf, loadavg_before: Option<&str>) -> R
     // (row, phase, field, higher is better)
     let rows: Vec<(String, &str, &str, Option<bool>)> = vec![
         ("notifications/s".into(), "throughput", "notifications_per_s", Some(true)),
-        ("  delivered".into(), "throughput", "arrived", None),
+        (
+            format!("  delivered (of {})", cell(get(&tr, "throughput", "alerts").or(get(&am, "throughput", "alerts")))),
+            "throughput",
+            "arrived",
+            None,
+        ),
         ("  all delivered after s".into(), "throughput", "duration_s", Some(false)),
         ("  all POSTed after s".into(), "throughput", "post_s", Some(false)),
         ("idle probe p50 ms".into(), "idle", "p50_ms", Some(false)),
@@ -553,7 +568,7 @@ pub fn report(triage: &PathBuf, am: &PathBuf, loadavg_before: Option<&str>) -> R
             Some(false) => crate::ratio(a, t),
             None => String::new(),
         };
-        println!("{label:<36} {:>12} {:>14} {r:>8}", crate::cell(t), crate::cell(a));
+        println!("{label:<36} {:>12} {:>14} {r:>8}", cell(t), cell(a));
     }
     println!();
     println!("* ratio: above 1 means triage is better (rates: triage/AM; times, latencies, CPU, RSS: AM/triage)");
