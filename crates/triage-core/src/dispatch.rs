@@ -7,7 +7,7 @@
 //! `group_interval`. After a successful notification, resolved alerts that have not been
 //! updated since are dropped from the group.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -84,6 +84,9 @@ pub struct Dispatcher {
     dirty: HashSet<String>,
     /// Hash of (route id, group labels) to group id.
     index: HashMap<u64, String>,
+    /// (next flush, group id) of every group holding alerts, so the next due group is found
+    /// without looking at all of them.
+    queue: BTreeSet<(Timestamp, String)>,
 }
 
 /// FNV-1a of a route id.
@@ -108,7 +111,7 @@ impl Dispatcher {
     /// A dispatcher that gives groups created under a known key the timer they had before
     /// a restart.
     pub fn with_saved_timers(saved: HashMap<String, GroupTimer>) -> Dispatcher {
-        Dispatcher { groups: HashMap::new(), saved_timers: saved, dirty: HashSet::new(), index: HashMap::new() }
+        Dispatcher { saved_timers: saved, ..Dispatcher::default() }
     }
 
     /// Routes a new or updated alert, whose fingerprint is `fp`, into its groups. Existing
@@ -152,8 +155,16 @@ impl Dispatcher {
             };
             let group = self.groups.get_mut(&id).expect("group exists");
             let before = group.timer;
+            let was_empty = group.alerts.is_empty();
             group.insert(alert, fp, now);
-            if group.timer != before {
+            let after = group.timer;
+            if was_empty || after.next_flush != before.next_flush {
+                if !was_empty {
+                    self.queue.remove(&(before.next_flush, id.clone()));
+                }
+                self.queue.insert((after.next_flush, id.clone()));
+            }
+            if after != before {
                 self.dirty.insert(id);
             }
         }
@@ -161,21 +172,32 @@ impl Dispatcher {
 
     /// The earliest time a group is due, if any group holds alerts.
     pub fn next_due(&self) -> Option<Timestamp> {
-        self.groups.values().filter(|g| !g.alerts.is_empty()).map(|g| g.timer.next_flush).min()
+        self.queue.first().map(|(t, _)| *t)
     }
 
     /// Fires every group whose timer is due at `now`, in order of due time then key.
     pub fn due(&mut self, now: Timestamp) -> Vec<Flush> {
-        let mut due: Vec<&mut AggrGroup> =
-            self.groups.values_mut().filter(|g| g.timer.next_flush <= now && !g.alerts.is_empty()).collect();
-        due.sort_by(|a, b| {
-            a.timer.next_flush.cmp(&b.timer.next_flush).then_with(|| a.key.cmp(&b.key)).then_with(|| a.id.cmp(&b.id))
-        });
-        let mut out = Vec::with_capacity(due.len());
-        for g in due {
+        let mut due_ids = Vec::new();
+        while let Some(first) = self.queue.first()
+            && first.0 <= now
+        {
+            let (_, id) = self.queue.pop_first().expect("first exists");
+            due_ids.push(id);
+        }
+        // Flush order: by due time, then group key, then id.
+        let mut order: Vec<(Timestamp, &str, String)> = due_ids
+            .into_iter()
+            .filter_map(|id| self.groups.get(&id).map(|g| (g.timer.next_flush, g.key.as_str(), id.clone())))
+            .collect();
+        order.sort();
+        let order: Vec<String> = order.into_iter().map(|(_, _, id)| id).collect();
+        let mut out = Vec::with_capacity(order.len());
+        for id in order {
+            let g = self.groups.get_mut(&id).expect("queued groups exist");
             self.dirty.insert(g.id.clone());
             g.timer.has_flushed = true;
             g.timer.next_flush = now.saturating_add(g.opts.group_interval).unwrap_or(now);
+            self.queue.insert((g.timer.next_flush, g.id.clone()));
             let mut alerts: Vec<Alert> = g
                 .alerts
                 .values()
@@ -212,6 +234,9 @@ impl Dispatcher {
             if g.alerts.get(&fp).is_some_and(|cur| cur.updated_at == a.updated_at) {
                 g.alerts.remove(&fp);
             }
+        }
+        if g.alerts.is_empty() {
+            self.queue.remove(&(g.timer.next_flush, g.id.clone()));
         }
     }
 
@@ -251,5 +276,65 @@ impl Dispatcher {
     /// The timers of all groups, for the store.
     pub fn timers(&self) -> Vec<(String, GroupTimer)> {
         self.groups.iter().map(|(k, g)| (k.clone(), g.timer)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use jiff::SignedDuration;
+    use proptest::prelude::*;
+
+    fn route() -> Route {
+        let yaml = "route:\n  receiver: r\n  group_by: [g]\n  group_wait: 10s\n  group_interval: 1m\n  routes:\n    - matchers: ['x=\"1\"']\n      receiver: r\n      group_by: ['...']\n      continue: true\nreceivers: [{name: r}]\n";
+        Config::from_yaml(yaml).unwrap().route().clone()
+    }
+
+    /// The brute-force answer the queue must agree with.
+    fn slowest_next_due(d: &Dispatcher) -> Option<Timestamp> {
+        d.groups.values().filter(|g| !g.alerts.is_empty()).map(|g| g.timer.next_flush).min()
+    }
+
+    proptest! {
+        /// Whatever happens to the groups, the timer queue names the same next flush as a
+        /// look at every group, and `due` returns exactly the groups due.
+        #[test]
+        fn the_timer_queue_agrees_with_the_groups(ops in proptest::collection::vec((0u8..4, 0u8..6, 0u8..2, 0i64..90), 1..80)) {
+            let root = route();
+            let mut d = Dispatcher::new();
+            let mut now: Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
+            for (op, g, x, secs) in ops {
+                now += SignedDuration::from_secs(secs);
+                match op {
+                    0 | 1 => {
+                        let labels = LabelSet::from_pairs([("g", format!("{g}")), ("x", format!("{x}"))]);
+                        let resolved = op == 1;
+                        let alert = Arc::new(Alert {
+                            labels: labels.clone(),
+                            annotations: LabelSet::new(),
+                            starts_at: now - SignedDuration::from_secs(secs * 2),
+                            ends_at: resolved.then_some(now),
+                            updated_at: now,
+                            generator_url: String::new(),
+                            timeout: false,
+                        });
+                        d.insert(&root, &alert, labels.fingerprint(), now);
+                    }
+                    2 => {
+                        let expected: usize = d.groups.values().filter(|g| !g.alerts.is_empty() && g.timer.next_flush <= now).count();
+                        let flushes = d.due(now);
+                        prop_assert_eq!(flushes.len(), expected);
+                        for f in &flushes {
+                            d.notified(f);
+                        }
+                    }
+                    _ => {
+                        d.remove_empty();
+                    }
+                }
+                prop_assert_eq!(d.next_due(), slowest_next_due(&d));
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::FutureExt;
 use jiff::{SignedDuration, Timestamp};
 use parking_lot::RwLock;
 use tokio::sync::{mpsc, oneshot};
@@ -117,6 +118,9 @@ impl EngineHandle {
         self.tx.send(cmd).await.map_err(|_| "engine stopped".to_string())
     }
 }
+
+/// Resolves once a tick's outbox entries are committed; shared by its deliveries.
+type Durable = futures::future::Shared<futures::future::BoxFuture<'static, Result<(), String>>>;
 
 /// Notifications found open in the outbox at start: (id, attempts so far, notification).
 pub type Unsent = Vec<(i64, u32, Outgoing)>;
@@ -432,18 +436,30 @@ impl Loop {
             ));
         }
         self.writer.submit(writes);
-        for out in tick.send {
+        // One commit makes every notification of this tick durable, queued now so that it
+        // joins the commit of the batch that caused it when it can.
+        let mut puts = Vec::with_capacity(tick.send.len());
+        let mut ids = Vec::with_capacity(tick.send.len());
+        for out in &tick.send {
             let id = self.next_outbox_id;
             self.next_outbox_id += 1;
-            let entry = OutboxEntry {
+            ids.push(id);
+            puts.push(Write::OutboxPut(OutboxEntry {
                 id,
                 created_at: now,
                 kind: self.notifiers.kind_of(&out.key).to_string(),
-                body: crate::outbox::encode(&out),
+                body: crate::outbox::encode(out),
                 key: out.key.clone(),
                 alerts: out.alerts.len(),
-            };
-            self.spawn_delivery(out, id, 0, Some(entry));
+            }));
+        }
+        if puts.is_empty() {
+            return;
+        }
+        let commit = self.writer.commit(puts);
+        let durable: Durable = async move { commit.await.map_err(|e| e.to_string()) }.boxed().shared();
+        for (out, id) in tick.send.into_iter().zip(ids) {
+            self.spawn_delivery(out, id, 0, Some(durable.clone()));
         }
     }
 
@@ -476,9 +492,9 @@ impl Loop {
         self.writer.submit(writes);
     }
 
-    /// Sends a notification on its own task: first makes its outbox entry durable (when
-    /// `put` is given), then delivers, then reports back to the loop.
-    fn spawn_delivery(&self, out: Outgoing, id: i64, attempts_before: u32, put: Option<OutboxEntry>) {
+    /// Sends a notification on its own task: first waits until its outbox entry is durable
+    /// (when `durable` is given), then delivers, then reports back to the loop.
+    fn spawn_delivery(&self, out: Outgoing, id: i64, attempts_before: u32, durable: Option<Durable>) {
         let notifiers = Arc::clone(&self.notifiers);
         let tx = self.tx.clone();
         let clock = Arc::clone(&self.shared.clock);
@@ -488,8 +504,8 @@ impl Loop {
         tokio::spawn(async move {
             let started = Instant::now();
             let kind = notifiers.kind_of(&out.key);
-            if let Some(entry) = put
-                && let Err(e) = writer.commit(vec![Write::OutboxPut(entry)]).await
+            if let Some(durable) = durable
+                && let Err(e) = durable.await
             {
                 // Paging without a durable record beats not paging.
                 tracing::error!(error = %e, "could not write the outbox; sending anyway");
