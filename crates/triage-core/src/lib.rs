@@ -25,4 +25,5 @@ pub use alert::{Alert, PostableAlert};
 pub use labels::{Fingerprint, LabelSet};
 pub use matcher::{MatchOp, Matcher, MatcherError};
 pub mod inhibit;
+pub mod series;
 pub mod silence;

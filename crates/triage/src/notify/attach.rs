@@ -8,7 +8,6 @@
 //! URLs with credentials are refused, and when a datasource is configured only the expression
 //! is taken from it. Responses are read up to a size cap.
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -16,14 +15,11 @@ use std::time::Duration;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use reqwest::Url;
-use serde::Deserialize;
 
 /// The embedded font, registered with the plotting library as `sans-serif`.
 static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 const FONT_FAMILY: &str = "sans-serif";
 
-/// At most this many series are fetched into one chart.
-pub const MAX_SERIES: usize = 10;
 /// The query step is chosen so a series has about this many points at most.
 const MAX_POINTS: f64 = 300.0;
 /// A query_range response larger than this is refused.
@@ -50,14 +46,9 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(23, 190, 207),
 ];
 
-/// One time series: a name and its samples.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Series {
-    /// The series' labels, `metric{a="b", c="d"}`.
-    pub name: String,
-    /// (unix milliseconds, value), in time order.
-    pub points: Vec<(i64, f64)>,
-}
+pub use triage_core::series::MAX_SERIES;
+pub use triage_core::series::Series;
+use triage_core::series::{api_error_detail, limit_series, parse_query_range, shorten};
 
 // ---------------------------------------------------------------------------------------------
 // CSV
@@ -290,16 +281,6 @@ fn draw_error<E: std::fmt::Display>(e: E) -> String {
     format!("cannot draw the chart: {e}")
 }
 
-/// `text` cut to `max` characters, with an ellipsis when cut.
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
-}
-
 // ---------------------------------------------------------------------------------------------
 // Fetching
 
@@ -317,7 +298,7 @@ pub async fn fetch_series(
     let source = query_source(generator_url, datasource)?;
     let url = query_range_url(&source, end, range)?;
     let body = get_capped(client, &url, &source.base).await?;
-    let series = parse_matrix(&body, &source.base)?;
+    let series = parse_query_range(&body, &source.base)?;
     Ok(limit_series(series, MAX_SERIES))
 }
 
@@ -481,99 +462,8 @@ fn too_large(base: &str) -> String {
 }
 
 fn http_error(status: reqwest::StatusCode, body: &[u8], base: &str) -> String {
-    let detail = match serde_json::from_slice::<ApiResponse>(body) {
-        Ok(api) if api.error.is_some() => api_error_text(&api),
-        _ => shorten(String::from_utf8_lossy(body).trim(), 200),
-    };
+    let detail = api_error_detail(body).unwrap_or_else(|| shorten(String::from_utf8_lossy(body).trim(), 200));
     format!("query_range at {base} failed with HTTP {}: {detail}", status.as_u16())
-}
-
-/// The response envelope of the Prometheus HTTP API.
-#[derive(Debug, Deserialize)]
-struct ApiResponse {
-    status: String,
-    #[serde(default)]
-    data: Option<ApiData>,
-    #[serde(default, rename = "errorType")]
-    error_type: Option<String>,
-    #[serde(default)]
-    error: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ApiData {
-    #[serde(rename = "resultType")]
-    result_type: String,
-    #[serde(default)]
-    result: serde_json::Value,
-}
-
-#[derive(Debug, Deserialize)]
-struct MatrixSeries {
-    #[serde(default)]
-    metric: BTreeMap<String, String>,
-    #[serde(default)]
-    values: Vec<(f64, String)>,
-}
-
-fn api_error_text(api: &ApiResponse) -> String {
-    let kind = api.error_type.as_deref().unwrap_or("error");
-    format!("{kind}: {}", shorten(api.error.as_deref().unwrap_or("(no message)"), 500))
-}
-
-fn parse_matrix(body: &[u8], base: &str) -> Result<Vec<Series>, String> {
-    let malformed = |e: &dyn std::fmt::Display| format!("malformed query_range response from {base}: {e}");
-    let api: ApiResponse = serde_json::from_slice(body).map_err(|e| malformed(&e))?;
-    if api.status != "success" {
-        return Err(format!("query_range at {base} returned status {:?}: {}", api.status, api_error_text(&api)));
-    }
-    let data = api.data.ok_or_else(|| malformed(&"no data"))?;
-    if data.result_type != "matrix" {
-        return Err(malformed(&format!("result type {:?} where a matrix was expected", data.result_type)));
-    }
-    let raw: Vec<MatrixSeries> = serde_json::from_value(data.result).map_err(|e| malformed(&e))?;
-    raw.into_iter().map(|s| series_of(s).map_err(|e| malformed(&e))).collect()
-}
-
-fn series_of(raw: MatrixSeries) -> Result<Series, String> {
-    let points = raw
-        .values
-        .iter()
-        .map(|(seconds, value)| {
-            let millis = (seconds * 1000.0).round();
-            if !millis.is_finite() || millis.abs() > 9.0e15 {
-                return Err(format!("sample time {seconds} is out of range"));
-            }
-            let value: f64 =
-                value.parse().map_err(|_| format!("sample value {:?} is not a number", shorten(value, 40)))?;
-            Ok((millis as i64, value))
-        })
-        .collect::<Result<_, String>>()?;
-    Ok(Series { name: series_name(&raw.metric), points })
-}
-
-/// `name{a="b", c="d"}` with values escaped as in PromQL.
-fn series_name(metric: &BTreeMap<String, String>) -> String {
-    let name = metric.get("__name__").map(String::as_str).unwrap_or_default();
-    let labels: Vec<String> = metric
-        .iter()
-        .filter(|(k, _)| k.as_str() != "__name__")
-        .map(|(k, v)| format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")))
-        .collect();
-    format!("{name}{{{}}}", labels.join(", "))
-}
-
-/// The first `max` series by name; when some are left out, the last name says how many.
-fn limit_series(mut series: Vec<Series>, max: usize) -> Vec<Series> {
-    series.sort_by(|a, b| a.name.cmp(&b.name));
-    let total = series.len();
-    if total > max {
-        series.truncate(max);
-        if let Some(last) = series.last_mut() {
-            last.name = format!("{} (+{} more series not shown)", last.name, total - max);
-        }
-    }
-    series
 }
 
 #[cfg(test)]
@@ -715,7 +605,7 @@ mod tests {
         let source = QuerySource { base: "http://p:9090".into(), expr: "sum(up) by (job)".into() };
         let end = jiff::Timestamp::from_millisecond(T0 + 250).unwrap();
         let url = query_range_url(&source, end, Duration::from_secs(3600)).unwrap();
-        let pairs: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
+        let pairs: std::collections::BTreeMap<String, String> = url.query_pairs().into_owned().collect();
         assert_eq!(url.path(), "/api/v1/query_range");
         assert_eq!(pairs["query"], "sum(up) by (job)");
         assert_eq!(pairs["end"], "1700000000.250");
@@ -731,7 +621,7 @@ mod tests {
         let body = br#"{"status":"success","data":{"resultType":"matrix","result":[
             {"metric":{"__name__":"up","job":"a\"b"},"values":[[1700000000,"1"],[1700000000.5,"NaN"],[1700000001,"+Inf"]]},
             {"metric":{},"values":[]}]}}"#;
-        let series = parse_matrix(body, "http://p").unwrap();
+        let series = parse_query_range(body, "http://p").unwrap();
         assert_eq!(series[0].name, r#"up{job="a\"b"}"#);
         assert_eq!(series[0].points[0], (T0, 1.0));
         assert_eq!(series[0].points[1].0, T0 + 500);
@@ -742,9 +632,11 @@ mod tests {
 
     #[test]
     fn error_and_malformed_responses() {
-        let err =
-            parse_matrix(br#"{"status":"error","errorType":"bad_data","error":"parse error at char 3"}"#, "http://p")
-                .unwrap_err();
+        let err = parse_query_range(
+            br#"{"status":"error","errorType":"bad_data","error":"parse error at char 3"}"#,
+            "http://p",
+        )
+        .unwrap_err();
         assert!(err.contains("bad_data: parse error at char 3"), "{err}");
         for body in [
             &b"<html>"[..],
@@ -753,7 +645,7 @@ mod tests {
             br#"{"status":"success","data":{"resultType":"vector","result":[]}}"#,
             br#"{"status":"success","data":{"resultType":"matrix","result":[{"values":[[1,"x"]]}]}}"#,
         ] {
-            let err = parse_matrix(body, "http://p").unwrap_err();
+            let err = parse_query_range(body, "http://p").unwrap_err();
             assert!(err.contains("malformed"), "{err}");
         }
         let err = http_error(
