@@ -154,6 +154,7 @@ pub fn spawn(
         logged_bytes: 0,
         next_outbox_id: outbox_max_id + 1,
         mirror,
+        turn: Turn::default(),
     };
     tokio::spawn(lp.run(rx, unsent));
     handle
@@ -178,6 +179,19 @@ struct Loop {
     next_outbox_id: i64,
     /// Wakes the silence mirror.
     mirror: MirrorTrigger,
+    /// What this turn of the loop must commit.
+    turn: Turn,
+}
+
+/// The writes of one turn of the loop, and who waits for them.
+#[derive(Default)]
+struct Turn {
+    /// In order.
+    writes: Vec<Write>,
+    /// Senders of logged batches, answered once committed.
+    replies: Vec<oneshot::Sender<Result<(), String>>>,
+    /// Notifications to send once committed, with their outbox ids.
+    sends: Vec<(Outgoing, i64)>,
 }
 
 /// The labels, as JSON, of the alerts that `changes` are about.
@@ -246,6 +260,7 @@ impl Loop {
                 }
             }
             self.tick();
+            self.commit_turn();
         }
         tracing::info!("engine loop stopped");
     }
@@ -377,21 +392,31 @@ impl Loop {
             writes.extend(self.checkpoint());
         }
         self.shared.metrics.observe_stage("ingest", started.elapsed().as_secs_f64());
-        if writes.is_empty() {
+        // Committed after this turn's tick, together with the notifications it causes.
+        self.turn.writes.extend(writes);
+        self.turn.replies.extend(ingest_replies);
+    }
+
+    /// Commits everything this turn of the loop produced in one commit: the logged batches
+    /// (then their senders are answered) and the outbox entries of the notifications they
+    /// caused (then those are sent). One fsync covers both.
+    fn commit_turn(&mut self) {
+        let turn = std::mem::take(&mut self.turn);
+        if turn.writes.is_empty() {
             return;
         }
-        let fut = self.writer.commit(writes);
-        if ingest_replies.is_empty() {
-            tokio::spawn(async move {
-                if let Err(e) = fut.await {
-                    tracing::error!(error = %e, "store commit failed");
-                }
-            });
-            return;
+        let commit = self.writer.commit(turn.writes);
+        let durable: Durable = async move { commit.await.map_err(|e| e.to_string()) }.boxed().shared();
+        for (out, id) in turn.sends {
+            self.spawn_delivery(out, id, 0, Some(durable.clone()));
         }
+        let replies = turn.replies;
         tokio::spawn(async move {
-            let res = fut.await.map_err(|e| e.to_string());
-            for r in ingest_replies {
+            let res = durable.await;
+            if let Err(e) = &res {
+                tracing::error!(error = %e, "store commit failed");
+            }
+            for r in replies {
                 let _ = r.send(res.clone());
             }
         });
@@ -435,31 +460,20 @@ impl Loop {
                 timers.into_iter().map(|(k, t)| (k, t.map(|t| (t.next_flush, t.has_flushed)))).collect(),
             ));
         }
-        self.writer.submit(writes);
-        // One commit makes every notification of this tick durable, queued now so that it
-        // joins the commit of the batch that caused it when it can.
-        let mut puts = Vec::with_capacity(tick.send.len());
-        let mut ids = Vec::with_capacity(tick.send.len());
-        for out in &tick.send {
+        self.turn.writes.extend(writes);
+        // The outbox entries join the commit of the batch that caused them (commit_turn).
+        for out in tick.send {
             let id = self.next_outbox_id;
             self.next_outbox_id += 1;
-            ids.push(id);
-            puts.push(Write::OutboxPut(OutboxEntry {
+            self.turn.writes.push(Write::OutboxPut(OutboxEntry {
                 id,
                 created_at: now,
                 kind: self.notifiers.kind_of(&out.key).to_string(),
-                body: crate::outbox::encode(out),
+                body: crate::outbox::encode(&out),
                 key: out.key.clone(),
                 alerts: out.alerts.len(),
             }));
-        }
-        if puts.is_empty() {
-            return;
-        }
-        let commit = self.writer.commit(puts);
-        let durable: Durable = async move { commit.await.map_err(|e| e.to_string()) }.boxed().shared();
-        for (out, id) in tick.send.into_iter().zip(ids) {
-            self.spawn_delivery(out, id, 0, Some(durable.clone()));
+            self.turn.sends.push((out, id));
         }
     }
 
