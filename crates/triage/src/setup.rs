@@ -70,7 +70,7 @@ pub fn template_warnings(config: &Config) -> Vec<String> {
     }
     for r in config.receivers() {
         for (i, e) in r.email_configs.iter().enumerate() {
-            if let Some(t) = &e.tls_config
+            if let Some(t) = e.tls_config.as_ref().or(config.global().smtp_tls_config.as_ref())
                 && (t.cert_file.is_some() || t.key_file.is_some())
             {
                 out.push(format!(
@@ -194,7 +194,7 @@ fn email_channel(
     .or_else(|| {
         SecretSource::from_pair(g.smtp_auth_password.as_ref().map(|p| p.expose()), g.smtp_auth_password_file.as_deref())
     });
-    let tls = c.tls_config.clone().unwrap_or_default();
+    let tls = c.tls_config.clone().or_else(|| g.smtp_tls_config.clone()).unwrap_or_default();
     let target = EmailTarget {
         smarthost: pick(&c.smarthost, &g.smtp_smarthost)
             .ok_or_else(|| format!("receiver {receiver:?} email_configs[{index}]: no smarthost"))?,
@@ -256,4 +256,43 @@ pub fn check_config_file(path: &Path) -> Result<String, Vec<String>> {
         }
     }
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email_target(yaml: &str) -> EmailTarget {
+        let config = Config::from_yaml(yaml).unwrap();
+        let (targets, _) = build_targets(&config, Duration::from_secs(5)).unwrap();
+        match &targets["ops"][0] {
+            Target::Email(ch) => ch.target.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn email_settings_fall_back_to_the_global_ones() {
+        let t = email_target(
+            "global:\n  smtp_smarthost: 'mail:587'\n  smtp_from: a@b\n  smtp_hello: me.example.org\n  smtp_require_tls: false\n  smtp_auth_username: u\n  smtp_auth_password: p\n  smtp_tls_config: {insecure_skip_verify: true, server_name: mail.example.org}\nroute: {receiver: ops}\nreceivers:\n- name: ops\n  email_configs: [{to: 'x@y, z@w'}]\n",
+        );
+        assert_eq!(t.smarthost, "mail:587");
+        assert_eq!(t.to, vec!["x@y", "z@w"]);
+        assert_eq!(t.hello, "me.example.org");
+        assert!(!t.require_tls);
+        assert_eq!(t.auth_username.as_deref(), Some("u"));
+        assert!(t.tls.insecure_skip_verify);
+        assert_eq!(t.tls.server_name.as_deref(), Some("mail.example.org"));
+    }
+
+    #[test]
+    fn own_email_settings_win() {
+        let t = email_target(
+            "global:\n  smtp_smarthost: 'mail:587'\n  smtp_from: a@b\n  smtp_tls_config: {insecure_skip_verify: true}\nroute: {receiver: ops}\nreceivers:\n- name: ops\n  email_configs: [{to: x@y, smarthost: 'other:465', from: c@d, require_tls: true, tls_config: {ca_file: /ca.pem}}]\n",
+        );
+        assert_eq!(t.smarthost, "other:465");
+        assert_eq!(t.from, "c@d");
+        assert!(t.require_tls && !t.tls.insecure_skip_verify);
+        assert_eq!(t.tls.ca_file.as_deref(), Some(std::path::Path::new("/ca.pem")));
+    }
 }

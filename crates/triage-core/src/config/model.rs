@@ -91,7 +91,7 @@ pub struct GlobalConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smtp_require_tls: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub smtp_tls_config: Option<Raw>,
+    pub smtp_tls_config: Option<super::channels::TlsConfig>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slack_api_url: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
