@@ -7,6 +7,7 @@
 //! contract against each.
 
 pub mod sqlite;
+mod sqlite_rows;
 pub mod writer;
 
 use std::future::Future;

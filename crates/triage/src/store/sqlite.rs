@@ -9,6 +9,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{AssertSqlSafe, Row};
 use triage_core::{Alert, Fingerprint, LabelSet};
 
+use super::sqlite_rows as rows;
 use crate::outbox::{OutboxRow, OutboxState};
 
 use super::{
@@ -90,7 +91,7 @@ fn corrupt(table: &'static str, reason: impl ToString) -> StoreError {
     StoreError::Corrupt { table, reason: reason.to_string() }
 }
 
-fn placeholders(rows: usize, cols: usize) -> String {
+pub(super) fn placeholders(rows: usize, cols: usize) -> String {
     let one = format!("({})", vec!["?"; cols].join(","));
     vec![one; rows].join(",")
 }
@@ -157,172 +158,155 @@ impl Store for SqliteStore {
 
     async fn commit(&self, batch: &[Write]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        for w in batch {
-            match w {
-                Write::LogBatch(b) => {
-                    sqlx::query("INSERT INTO ingest_log (seq, received_at, resolve_timeout, body) VALUES (?, ?, ?, ?)")
+        // Runs of writes of one kind that come by the thousand go in multi-row statements;
+        // order between runs is kept.
+        let mut i = 0;
+        while i < batch.len() {
+            let kind = std::mem::discriminant(&batch[i]);
+            let end = batch[i..].iter().position(|w| std::mem::discriminant(w) != kind).map_or(batch.len(), |n| i + n);
+            let run = &batch[i..end];
+            i = end;
+            match &run[0] {
+                Write::OutboxPut(_) => {
+                    let rows: Vec<_> =
+                        run.iter().filter_map(|w| if let Write::OutboxPut(e) = w { Some(e) } else { None }).collect();
+                    rows::insert_outbox(&mut tx, &rows).await?;
+                    continue;
+                }
+                Write::OutboxUpdate(_) => {
+                    let rows = run
+                        .iter()
+                        .filter_map(|w| if let Write::OutboxUpdate(u) = w { Some(u) } else { None })
+                        .collect();
+                    rows::update_outbox(&mut tx, rows).await?;
+                    continue;
+                }
+                Write::NotifyLog(..) => {
+                    let rows = run
+                        .iter()
+                        .filter_map(
+                            |w| if let Write::NotifyLog(k, e, x) = w { Some((k, e.as_str(), *x)) } else { None },
+                        )
+                        .collect();
+                    rows::upsert_notify_log(&mut tx, rows).await?;
+                    continue;
+                }
+                Write::Notifications(_) => {
+                    let rows: Vec<_> = run
+                        .iter()
+                        .filter_map(|w| if let Write::Notifications(r) = w { Some(r) } else { None })
+                        .flatten()
+                        .collect();
+                    rows::insert_notifications(&mut tx, &rows).await?;
+                    continue;
+                }
+                Write::GroupTimers(_) => {
+                    let rows = run
+                        .iter()
+                        .filter_map(|w| if let Write::GroupTimers(t) = w { Some(t) } else { None })
+                        .flatten()
+                        .collect();
+                    rows::write_group_timers(&mut tx, rows).await?;
+                    continue;
+                }
+                _ => {}
+            }
+            for w in run {
+                match w {
+                    Write::LogBatch(b) => {
+                        sqlx::query(
+                            "INSERT INTO ingest_log (seq, received_at, resolve_timeout, body) VALUES (?, ?, ?, ?)",
+                        )
                         .bind(b.seq)
                         .bind(to_micros(b.received_at))
                         .bind(b.resolve_timeout.as_micros() as i64)
                         .bind(b.body.as_ref())
                         .execute(&mut *tx)
                         .await?;
-                }
-                Write::TrimLog(upto) => {
-                    sqlx::query("DELETE FROM ingest_log WHERE seq <= ?").bind(*upto).execute(&mut *tx).await?;
-                }
-                Write::Alerts(alerts) => {
-                    for chunk in alerts.chunks(CHUNK) {
-                        let sql = format!(
-                            "INSERT OR REPLACE INTO alerts (fingerprint, labels, annotations, starts_at, ends_at, \
-                             updated_at, generator_url, timeout) VALUES {}",
-                            placeholders(chunk.len(), 8)
-                        );
-                        let mut q = sqlx::query(AssertSqlSafe(sql));
-                        for a in chunk {
-                            q = q
-                                .bind(a.fingerprint().0 as i64)
-                                .bind(serde_json::to_string(&a.labels).unwrap_or_default())
-                                .bind(serde_json::to_string(&a.annotations).unwrap_or_default())
-                                .bind(to_micros(a.starts_at))
-                                .bind(a.ends_at.map(to_micros))
-                                .bind(to_micros(a.updated_at))
-                                .bind(a.generator_url.as_str())
-                                .bind(a.timeout as i64);
-                        }
-                        q.execute(&mut *tx).await?;
                     }
-                }
-                Write::DeleteAlerts(fps) => {
-                    for fp in fps {
-                        sqlx::query("DELETE FROM alerts WHERE fingerprint = ?")
-                            .bind(fp.0 as i64)
+                    Write::TrimLog(upto) => {
+                        sqlx::query("DELETE FROM ingest_log WHERE seq <= ?").bind(*upto).execute(&mut *tx).await?;
+                    }
+                    Write::Alerts(alerts) => {
+                        for chunk in alerts.chunks(CHUNK) {
+                            let sql = format!(
+                                "INSERT OR REPLACE INTO alerts (fingerprint, labels, annotations, starts_at, ends_at, \
+                             updated_at, generator_url, timeout) VALUES {}",
+                                placeholders(chunk.len(), 8)
+                            );
+                            let mut q = sqlx::query(AssertSqlSafe(sql));
+                            for a in chunk {
+                                q = q
+                                    .bind(a.fingerprint().0 as i64)
+                                    .bind(serde_json::to_string(&a.labels).unwrap_or_default())
+                                    .bind(serde_json::to_string(&a.annotations).unwrap_or_default())
+                                    .bind(to_micros(a.starts_at))
+                                    .bind(a.ends_at.map(to_micros))
+                                    .bind(to_micros(a.updated_at))
+                                    .bind(a.generator_url.as_str())
+                                    .bind(a.timeout as i64);
+                            }
+                            q.execute(&mut *tx).await?;
+                        }
+                    }
+                    Write::DeleteAlerts(fps) => {
+                        for fp in fps {
+                            sqlx::query("DELETE FROM alerts WHERE fingerprint = ?")
+                                .bind(fp.0 as i64)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                    }
+                    Write::Transitions(ts) => {
+                        for chunk in ts.chunks(CHUNK) {
+                            let sql = format!(
+                                "INSERT INTO transitions (fingerprint, at, state, labels) VALUES {}",
+                                placeholders(chunk.len(), 4)
+                            );
+                            let mut q = sqlx::query(AssertSqlSafe(sql));
+                            for t in chunk {
+                                q = q
+                                    .bind(t.fingerprint.0 as i64)
+                                    .bind(to_micros(t.at))
+                                    .bind(t.state)
+                                    .bind(t.labels_json.as_str());
+                            }
+                            q.execute(&mut *tx).await?;
+                        }
+                    }
+                    Write::Silence(id, body, at) => {
+                        sqlx::query("INSERT OR REPLACE INTO silences (id, body, updated_at) VALUES (?, ?, ?)")
+                            .bind(id.as_str())
+                            .bind(body.as_str())
+                            .bind(to_micros(*at))
                             .execute(&mut *tx)
                             .await?;
                     }
-                }
-                Write::Transitions(ts) => {
-                    for chunk in ts.chunks(CHUNK) {
-                        let sql = format!(
-                            "INSERT INTO transitions (fingerprint, at, state, labels) VALUES {}",
-                            placeholders(chunk.len(), 4)
-                        );
-                        let mut q = sqlx::query(AssertSqlSafe(sql));
-                        for t in chunk {
-                            q = q
-                                .bind(t.fingerprint.0 as i64)
-                                .bind(to_micros(t.at))
-                                .bind(t.state)
-                                .bind(t.labels_json.as_str());
-                        }
-                        q.execute(&mut *tx).await?;
-                    }
-                }
-                Write::Silence(id, body, at) => {
-                    sqlx::query("INSERT OR REPLACE INTO silences (id, body, updated_at) VALUES (?, ?, ?)")
-                        .bind(id.as_str())
-                        .bind(body.as_str())
-                        .bind(to_micros(*at))
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                Write::DeleteSilences(ids) => {
-                    for id in ids {
-                        sqlx::query("DELETE FROM silences WHERE id = ?").bind(id.as_str()).execute(&mut *tx).await?;
-                    }
-                }
-                Write::NotifyLog(key, entry, expires) => {
-                    sqlx::query(
-                        "INSERT OR REPLACE INTO notify_log (group_key, receiver, integration, entry, expires_at) \
-                         VALUES (?, ?, ?, ?, ?)",
-                    )
-                    .bind(key.group_key.as_str())
-                    .bind(key.receiver.as_str())
-                    .bind(key.integration as i64)
-                    .bind(entry.as_str())
-                    .bind(to_micros(*expires))
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Write::ExpireNotifyLog(before) => {
-                    sqlx::query("DELETE FROM notify_log WHERE expires_at < ?")
-                        .bind(to_micros(*before))
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                Write::GroupTimers(timers) => {
-                    for (key, timer) in timers {
-                        match timer {
-                            Some((next, flushed)) => {
-                                sqlx::query(
-                                    "INSERT OR REPLACE INTO group_timers (group_key, next_flush, has_flushed) VALUES (?, ?, ?)",
-                                )
-                                .bind(key.as_str())
-                                .bind(to_micros(*next))
-                                .bind(*flushed as i64)
+                    Write::DeleteSilences(ids) => {
+                        for id in ids {
+                            sqlx::query("DELETE FROM silences WHERE id = ?")
+                                .bind(id.as_str())
                                 .execute(&mut *tx)
                                 .await?;
-                            }
-                            None => {
-                                sqlx::query("DELETE FROM group_timers WHERE group_key = ?")
-                                    .bind(key.as_str())
-                                    .execute(&mut *tx)
-                                    .await?;
-                            }
                         }
                     }
-                }
-                Write::Notifications(recs) => {
-                    for r in recs {
-                        sqlx::query(
-                            "INSERT INTO notifications (at, group_key, receiver, integration, outcome, detail, alerts) \
-                             VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        )
-                        .bind(to_micros(r.at))
-                        .bind(r.group_key.as_str())
-                        .bind(r.receiver.as_str())
-                        .bind(r.integration as i64)
-                        .bind(r.outcome)
-                        .bind(r.detail.as_str())
-                        .bind(r.alerts as i64)
-                        .execute(&mut *tx)
-                        .await?;
+                    Write::ExpireNotifyLog(before) => {
+                        sqlx::query("DELETE FROM notify_log WHERE expires_at < ?")
+                            .bind(to_micros(*before))
+                            .execute(&mut *tx)
+                            .await?;
                     }
-                }
-                Write::OutboxPut(e) => {
-                    sqlx::query(
-                        "INSERT OR REPLACE INTO outbox (id, created_at, updated_at, group_key, receiver, integration, \
-                         kind, state, attempts, last_error, alerts, body) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, '', ?, ?)",
-                    )
-                    .bind(e.id)
-                    .bind(to_micros(e.created_at))
-                    .bind(to_micros(e.created_at))
-                    .bind(e.key.group_key.as_str())
-                    .bind(e.key.receiver.as_str())
-                    .bind(e.key.integration as i64)
-                    .bind(e.kind.as_str())
-                    .bind(e.alerts as i64)
-                    .bind(e.body.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Write::OutboxUpdate(u) => {
-                    sqlx::query(
-                        "UPDATE outbox SET state = ?, attempts = ?, last_error = ?, updated_at = ? WHERE id = ?",
-                    )
-                    .bind(u.state.as_str())
-                    .bind(u.attempts as i64)
-                    .bind(u.detail.as_str())
-                    .bind(to_micros(u.at))
-                    .bind(u.id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Write::OutboxPrune(before) => {
-                    sqlx::query("DELETE FROM outbox WHERE state NOT IN ('pending', 'retrying') AND updated_at < ?")
-                        .bind(to_micros(*before))
-                        .execute(&mut *tx)
-                        .await?;
+                    Write::NotifyLog(..)
+                    | Write::GroupTimers(_)
+                    | Write::Notifications(_)
+                    | Write::OutboxPut(_)
+                    | Write::OutboxUpdate(_) => unreachable!("written in runs above"),
+                    Write::OutboxPrune(before) => {
+                        sqlx::query("DELETE FROM outbox WHERE state NOT IN ('pending', 'retrying') AND updated_at < ?")
+                            .bind(to_micros(*before))
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                 }
             }
         }
