@@ -8,13 +8,14 @@ use triage_core::engine::Setup;
 
 use std::time::Duration;
 
+use triage_core::config::GlobalConfig;
 use triage_core::config::channels::EmailConfig;
 use triage_core::config::model::non_empty;
-use triage_core::config::{GlobalConfig, Raw};
 use triage_core::template::Renderer;
 
 use crate::notify::compose::{EmailChannel, MattermostChannel, PlotSettings, SlackChannel, UpstreamChannel};
 use crate::notify::email::{EmailTarget, EmailTls};
+use crate::notify::http_auth::HttpAuth;
 use crate::notify::mattermost::MattermostTarget;
 use crate::notify::secret::SecretSource;
 use crate::notify::slack::SlackTarget;
@@ -62,6 +63,11 @@ fn unsupported(config: &Config) -> Vec<String> {
 pub fn template_warnings(config: &Config) -> Vec<String> {
     let (_, fallbacks) = Renderer::from_config(config);
     let mut out: Vec<String> = fallbacks.iter().map(|f| f.to_string()).collect();
+    if let Some(keys) = config.global().http_config.as_ref().map(crate::notify::http_auth::unsupported)
+        && !keys.is_empty()
+    {
+        out.push(format!("global.http_config: {} not applied", keys.join(", ")));
+    }
     if !config.templates().is_empty() {
         out.push(format!(
             "templates: {} Go template file(s) are not read; fields that use them fall back to triage's defaults",
@@ -69,6 +75,32 @@ pub fn template_warnings(config: &Config) -> Vec<String> {
         ));
     }
     for r in config.receivers() {
+        let http_configs = r
+            .webhook_configs
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ("webhook_configs", i, c.http_config.as_ref()))
+            .chain(r.slack_configs.iter().enumerate().map(|(i, c)| ("slack_configs", i, c.http_config.as_ref())))
+            .chain(
+                r.mattermost_configs.iter().enumerate().map(|(i, c)| ("mattermost_configs", i, c.http_config.as_ref())),
+            )
+            .chain(
+                r.alertmanager_configs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| ("alertmanager_configs", i, c.http_config.as_ref())),
+            );
+        for (list, i, http) in http_configs {
+            let keys = http.map(crate::notify::http_auth::unsupported).unwrap_or_default();
+            if !keys.is_empty() {
+                out.push(format!(
+                    "receiver {:?} {list}[{i}]: http_config {} not applied (triage applies authorization, basic_auth \
+                     and bearer_token)",
+                    r.name,
+                    keys.join(", ")
+                ));
+            }
+        }
         for (i, e) in r.email_configs.iter().enumerate() {
             if let Some(t) = e.tls_config.as_ref().or(config.global().smtp_tls_config.as_ref())
                 && (t.cert_file.is_some() || t.key_file.is_some())
@@ -116,7 +148,8 @@ pub fn build_targets(config: &Config, timeout: Duration) -> Result<(Targets, Ren
                     let w = &r.webhook_configs[i];
                     let url = SecretSource::from_pair(w.url.as_ref().map(|u| u.expose()), w.url_file.as_deref())
                         .ok_or_else(|| at("no url"))?;
-                    Target::Webhook(WebhookTarget { url, max_alerts: w.max_alerts })
+                    let auth = HttpAuth::from_configs(w.http_config.as_ref(), g.http_config.as_ref());
+                    Target::Webhook(WebhookTarget { url, max_alerts: w.max_alerts, auth })
                 }
                 "email_configs" => Target::Email(Box::new(email_channel(&r.name, i, &r.email_configs[i], g, timeout)?)),
                 "slack_configs" => {
@@ -131,7 +164,11 @@ pub fn build_targets(config: &Config, timeout: Duration) -> Result<(Targets, Ren
                             })
                             .ok_or_else(|| at("no Slack API URL"))?;
                     Target::Slack(Box::new(SlackChannel {
-                        target: SlackTarget { url, token: bearer_token(c.http_config.as_ref()) },
+                        target: SlackTarget {
+                            url,
+                            token: HttpAuth::from_configs(c.http_config.as_ref(), g.http_config.as_ref())
+                                .and_then(|a| a.bearer().cloned()),
+                        },
                         receiver: r.name.clone(),
                         index: i,
                         fields: c.fields.len(),
@@ -148,7 +185,10 @@ pub fn build_targets(config: &Config, timeout: Duration) -> Result<(Targets, Ren
                     )
                     .ok_or_else(|| at("no webhook_url"))?;
                     Target::Mattermost(Box::new(MattermostChannel {
-                        target: MattermostTarget { url },
+                        target: MattermostTarget {
+                            url,
+                            auth: HttpAuth::from_configs(c.http_config.as_ref(), g.http_config.as_ref()),
+                        },
                         receiver: r.name.clone(),
                         index: i,
                         priority: c.priority.clone(),
@@ -159,7 +199,11 @@ pub fn build_targets(config: &Config, timeout: Duration) -> Result<(Targets, Ren
                     let url = SecretSource::from_pair(c.url.as_ref().map(|u| u.expose()), c.url_file.as_deref())
                         .ok_or_else(|| at("no url"))?;
                     Target::Alertmanager(Box::new(UpstreamChannel {
-                        target: UpstreamTarget { url, send_resolved: c.send_resolved },
+                        target: UpstreamTarget {
+                            url,
+                            send_resolved: c.send_resolved,
+                            auth: HttpAuth::from_configs(c.http_config.as_ref(), g.http_config.as_ref()),
+                        },
                         silences: c.silences,
                     }))
                 }
@@ -169,13 +213,6 @@ pub fn build_targets(config: &Config, timeout: Duration) -> Result<(Targets, Ren
         targets.insert(r.name.clone(), list);
     }
     Ok((targets, renderer))
-}
-
-/// `http_config.authorization.credentials` (or `credentials_file`) as a bearer token.
-fn bearer_token(http: Option<&Raw>) -> Option<SecretSource> {
-    let auth = http?.value().get("authorization")?;
-    let field = |k: &str| auth.get(k).and_then(|v| v.as_str()).map(str::to_string);
-    SecretSource::from_pair(field("credentials").as_deref(), field("credentials_file").as_deref())
 }
 
 /// An e-mail integration with the global SMTP settings filled in.

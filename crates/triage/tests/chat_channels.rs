@@ -50,7 +50,7 @@ fn mattermost_message() -> MattermostMessage {
 }
 
 fn mattermost_at(url: String) -> MattermostTarget {
-    MattermostTarget { url: SecretSource::Inline(url) }
+    MattermostTarget { url: SecretSource::Inline(url), auth: None }
 }
 
 #[track_caller]
@@ -320,7 +320,7 @@ async fn mattermost_url_from_a_file_is_read_and_never_printed() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("mattermost_url");
     std::fs::write(&file, format!("  {}\n", server.url("/hooks/secret-key"))).unwrap();
-    let target = MattermostTarget { url: SecretSource::File(file) };
+    let target = MattermostTarget { url: SecretSource::File(file), auth: None };
 
     target.send(&client(), &mattermost_message()).await.expect("delivered");
     assert_eq!(server.requests()[0].path, "/hooks/secret-key");

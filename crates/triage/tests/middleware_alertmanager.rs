@@ -32,7 +32,7 @@ const BINARIES: &[&str] = &["prometheus-alertmanager", "amtool"];
 
 /// A target for `peer`, its URL given with a trailing slash.
 fn target_for(peer: &Peer) -> UpstreamTarget {
-    UpstreamTarget { url: SecretSource::Inline(format!("{}/", peer.url)), send_resolved: true }
+    UpstreamTarget { url: SecretSource::Inline(format!("{}/", peer.url)), send_resolved: true, auth: None }
 }
 
 /// A firing alert as the engine hands it over (no end time), started a minute ago.
@@ -218,7 +218,11 @@ async fn a_wrong_path_prefix_is_not_taken_for_an_unknown_silence() {
         return;
     }
     let am = start_alertmanager(CONFIG).await;
-    let target = UpstreamTarget { url: SecretSource::Inline(format!("{}/secret-prefix", am.url)), send_resolved: true };
+    let target = UpstreamTarget {
+        url: SecretSource::Inline(format!("{}/secret-prefix", am.url)),
+        send_resolved: true,
+        auth: None,
+    };
     let err = target.expire_silence(&client(), "6a1f0b5e-0000-4000-8000-000000000000").await.expect_err("wrong path");
     assert!(matches!(&err, DeliveryError::Permanent(_)), "{err:?}");
     assert!(!err.to_string().contains("secret-prefix"), "{err}");
@@ -227,7 +231,7 @@ async fn a_wrong_path_prefix_is_not_taken_for_an_unknown_silence() {
 #[tokio::test]
 async fn an_unreachable_upstream_is_retryable_and_its_url_is_not_shown() {
     let url = format!("http://triage:secret-token@127.0.0.1:{}/secret-path", free_port());
-    let target = UpstreamTarget { url: SecretSource::Inline(url), send_resolved: true };
+    let target = UpstreamTarget { url: SecretSource::Inline(url), send_resolved: true, auth: None };
     let alert = ForwardedAlert::from_alert(&firing_alert("x"), &[], false);
     let err = target.forward(&client(), &[alert]).await.expect_err("nothing listens");
     assert!(matches!(&err, DeliveryError::Retryable { after: None, .. }), "{err:?}");
@@ -255,7 +259,8 @@ async fn overloaded_server() -> String {
 
 #[tokio::test]
 async fn an_overloaded_upstream_is_retried_after_its_delay() {
-    let target = UpstreamTarget { url: SecretSource::Inline(overloaded_server().await), send_resolved: true };
+    let target =
+        UpstreamTarget { url: SecretSource::Inline(overloaded_server().await), send_resolved: true, auth: None };
     let alert = ForwardedAlert::from_alert(&firing_alert("x"), &[], false);
     let err = target.forward(&client(), &[alert]).await.expect_err("503");
     match err {

@@ -96,3 +96,65 @@ async fn a_failing_channel_is_recorded_and_the_others_deliver() {
     }
     assert!(metrics.contains("triage_notification_retries_total{integration=\"email\"}"), "{metrics}");
 }
+
+const AUTH_CONFIG: &str = r#"
+global:
+  http_config:
+    authorization: {credentials: global-token}
+route:
+  receiver: ops
+  group_wait: 0s
+receivers:
+  - name: ops
+    webhook_configs:
+      - url: REC/hook
+        http_config:
+          basic_auth: {username: alice, password_file: PW_FILE}
+    mattermost_configs:
+      - webhook_url: REC/mattermost
+    slack_configs:
+      - api_url: REC/api/chat.postMessage
+        http_config:
+          authorization: {credentials: xoxb-slack}
+          proxy_url: http://127.0.0.1:1
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_config_credentials_reach_every_channel() {
+    let rec = support::recorder::Recorder::start();
+    for _ in 0..2 {
+        rec.reply(support::recorder::Reply::ok());
+    }
+    rec.reply(support::recorder::Reply::json(json!({"ok": true})));
+    let dir = tempfile::tempdir().unwrap();
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, "s3cret\n").unwrap();
+    let config = AUTH_CONFIG.replace("REC", rec.url("").trim_end_matches('/')).replace("PW_FILE", pw.to_str().unwrap());
+    let triage = support::start_triage(&config).await;
+    let alert = json!([{"labels": {"alertname": "SquidDown"}}]);
+    support::client().post(format!("{}/api/v2/alerts", triage.url)).json(&alert).send().await.unwrap();
+    let got = support::poll(support::DEADLINE, || {
+        let reqs = rec.requests();
+        async move { (reqs.len() >= 3).then_some(reqs) }
+    })
+    .await
+    .expect("three requests");
+    let auth_of =
+        |path: &str| got.iter().find(|r| r.path == path).and_then(|r| r.header("authorization")).map(str::to_string);
+    assert_eq!(
+        auth_of("/hook").as_deref(),
+        Some("Basic YWxpY2U6czNjcmV0"),
+        "basic auth with the password from its file"
+    );
+    assert_eq!(auth_of("/mattermost").as_deref(), Some("Bearer global-token"), "the global http_config applies");
+    assert_eq!(auth_of("/api/chat.postMessage").as_deref(), Some("Bearer xoxb-slack"));
+    let (code, out) = {
+        let path = dir.path().join("am.yml");
+        std::fs::write(&path, &config).unwrap();
+        let out =
+            std::process::Command::new(env!("CARGO_BIN_EXE_triage")).arg("check-config").arg(&path).output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains(r#"receiver "ops" slack_configs[0]: http_config proxy_url not applied"#), "{out}");
+}

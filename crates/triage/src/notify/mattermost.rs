@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use triage_core::truncate::Markup;
 
 use super::DeliveryError;
+use super::http_auth::HttpAuth;
 use super::secret::SecretSource;
 use super::slack::{incoming_webhook_outcome, limit, put, request_failed};
 
@@ -68,6 +69,8 @@ impl MattermostMessage {
 pub struct MattermostTarget {
     /// The incoming webhook URL (`…/hooks/<key>`); the key is a secret, so it is never printed.
     pub url: SecretSource,
+    /// Credentials from `http_config`.
+    pub auth: Option<HttpAuth>,
 }
 
 impl MattermostTarget {
@@ -78,8 +81,7 @@ impl MattermostTarget {
         let body = serde_json::to_vec(&msg.limited().to_json())
             .map_err(|e| DeliveryError::Permanent(format!("mattermost: encoding message: {e}")))?;
         let url = self.url.resolve()?;
-        let resp = client
-            .post(url.as_str())
+        let resp = super::http_auth::authorize(client.post(url.as_str()), self.auth.as_ref())?
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body)
             .send()
@@ -139,7 +141,8 @@ mod tests {
 
     #[test]
     fn debug_hides_url() {
-        let t = MattermostTarget { url: SecretSource::Inline("https://mm.example/hooks/secret-key".into()) };
+        let t =
+            MattermostTarget { url: SecretSource::Inline("https://mm.example/hooks/secret-key".into()), auth: None };
         assert!(!format!("{t:?}").contains("secret-key"));
     }
 }

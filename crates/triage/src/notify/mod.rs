@@ -6,6 +6,7 @@
 pub mod attach;
 pub mod compose;
 pub mod email;
+pub mod http_auth;
 pub mod mattermost;
 pub mod secret;
 pub mod slack;

@@ -229,6 +229,8 @@ pub struct UpstreamTarget {
     pub url: SecretSource,
     /// Whether resolved alerts are forwarded; applied by the engine, like every integration's.
     pub send_resolved: bool,
+    /// Credentials from `http_config`.
+    pub auth: Option<super::http_auth::HttpAuth>,
 }
 
 impl fmt::Debug for UpstreamTarget {
@@ -245,8 +247,10 @@ impl UpstreamTarget {
         }
         let body = alerts_body(alerts)?;
         let url = self.endpoint(&["api", "v2", "alerts"])?;
-        let resp =
-            send(client.post(url.clone()).header(reqwest::header::CONTENT_TYPE, "application/json").body(body)).await?;
+        let resp = send(self.authorized(
+            client.post(url.clone()).header(reqwest::header::CONTENT_TYPE, "application/json").body(body),
+        )?)
+        .await?;
         if resp.status().is_success() {
             return Ok(());
         }
@@ -280,7 +284,7 @@ impl UpstreamTarget {
     /// upstream does not know, or that has already ended, counts as expired.
     pub async fn expire_silence(&self, client: &reqwest::Client, id: &str) -> Result<(), DeliveryError> {
         let url = self.endpoint(&["api", "v2", "silence", id])?;
-        let resp = send(client.delete(url.clone())).await?;
+        let resp = send(self.authorized(client.delete(url.clone()))?).await?;
         if resp.status().is_success() {
             return Ok(());
         }
@@ -298,7 +302,7 @@ impl UpstreamTarget {
         id: &str,
     ) -> Result<Option<GettableSilence>, DeliveryError> {
         let url = self.endpoint(&["api", "v2", "silence", id])?;
-        let resp = send(client.get(url.clone())).await?;
+        let resp = send(self.authorized(client.get(url.clone()))?).await?;
         if resp.status().is_success() {
             return read_json(resp, "reading a silence").await.map(Some);
         }
@@ -312,7 +316,7 @@ impl UpstreamTarget {
     /// One `POST /api/v2/silences`.
     async fn post_silence(&self, client: &reqwest::Client, body: &PostableSilence) -> Result<String, PostFailure> {
         let url = self.endpoint(&["api", "v2", "silences"])?;
-        let resp = send(client.post(url.clone()).json(body)).await?;
+        let resp = send(self.authorized(client.post(url.clone()).json(body))?).await?;
         if resp.status().is_success() {
             let created: SilenceCreated = read_json(resp, "creating a silence").await?;
             return Ok(created.silence_id);
@@ -322,6 +326,11 @@ impl UpstreamTarget {
             return Err(PostFailure::UnknownId);
         }
         Err(PostFailure::Other(refusal.into_error("creating a silence")))
+    }
+
+    /// `request` with the configured credentials.
+    pub fn authorized(&self, request: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder, DeliveryError> {
+        super::http_auth::authorize(request, self.auth.as_ref())
     }
 
     /// `{base}/{segments...}`, each segment escaped.
@@ -751,7 +760,11 @@ mod tests {
 
     #[test]
     fn upstream_debug_hides_url() {
-        let t = UpstreamTarget { url: SecretSource::Inline("http://u:secret-token@am/".into()), send_resolved: true };
+        let t = UpstreamTarget {
+            url: SecretSource::Inline("http://u:secret-token@am/".into()),
+            send_resolved: true,
+            auth: None,
+        };
         assert!(!format!("{t:?}").contains("secret-token"));
     }
 

@@ -8,6 +8,7 @@ use triage_core::payload::WebhookMessage;
 use triage_core::template::Instruction;
 
 use super::DeliveryError;
+use super::http_auth::{HttpAuth, authorize};
 use super::secret::SecretSource;
 
 /// A configured webhook.
@@ -17,6 +18,8 @@ pub struct WebhookTarget {
     pub url: SecretSource,
     /// Cut the alerts to this many (0: all).
     pub max_alerts: u64,
+    /// Credentials from `http_config`.
+    pub auth: Option<HttpAuth>,
 }
 
 impl fmt::Debug for WebhookTarget {
@@ -63,15 +66,13 @@ impl WebhookTarget {
         msg.instructions = instructions.to_vec();
         let body = serde_json::to_vec(&msg).map_err(|e| DeliveryError::Permanent(format!("encoding message: {e}")))?;
         let url = self.url.resolve()?;
-        let resp = client
-            .post(&url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| DeliveryError::Retryable {
-                message: format!("webhook request failed: {}", without_url(&e)),
-                after: None,
+        let request = authorize(client.post(&url), self.auth.as_ref())?;
+        let resp =
+            request.header(reqwest::header::CONTENT_TYPE, "application/json").body(body).send().await.map_err(|e| {
+                DeliveryError::Retryable {
+                    message: format!("webhook request failed: {}", without_url(&e)),
+                    after: None,
+                }
             })?;
         let after = retry_after(&resp);
         classify(resp.status(), after)
@@ -101,7 +102,8 @@ mod tests {
 
     #[test]
     fn debug_hides_url() {
-        let t = WebhookTarget { url: SecretSource::Inline("https://hooks/secret-token".into()), max_alerts: 0 };
+        let t =
+            WebhookTarget { url: SecretSource::Inline("https://hooks/secret-token".into()), max_alerts: 0, auth: None };
         assert!(!format!("{t:?}").contains("secret-token"));
     }
 }
