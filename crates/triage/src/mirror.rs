@@ -101,7 +101,8 @@ fn local_id_of(comment: &str) -> Option<&str> {
 async fn mirrors(client: &reqwest::Client, target: &UpstreamTarget) -> Result<HashMap<String, Vec<String>>, String> {
     let base = target.url.resolve().map_err(|e| e.to_string())?;
     let url = format!("{}/api/v2/silences", base.trim_end_matches('/'));
-    let resp = client.get(&url).send().await.map_err(|e| format!("listing silences: {}", without_url(&e)))?;
+    let request = target.authorized(client.get(&url)).map_err(|e| e.to_string())?;
+    let resp = request.send().await.map_err(|e| format!("listing silences: {}", without_url(&e)))?;
     if !resp.status().is_success() {
         return Err(format!("listing silences: status {}", resp.status().as_u16()));
     }
