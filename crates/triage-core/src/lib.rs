@@ -11,6 +11,7 @@ pub mod config;
 pub mod dispatch;
 pub mod engine;
 pub mod labels;
+pub mod logline;
 pub mod matcher;
 pub mod payload;
 pub mod pipeline;

@@ -1,11 +1,13 @@
 //! triage: the I/O shell around `triage-core`: the engine loop, the store, notifiers, the
 //! HTTP API, configuration loading and the command line.
 
+pub mod agent;
 pub mod api;
 pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod engine;
+pub mod logwatch;
 pub mod metrics;
 pub mod mirror;
 pub mod nflog;
