@@ -81,11 +81,11 @@ impl Reloader {
     async fn try_reload(&self) -> Result<(), String> {
         let (yaml, config) = load_config(self.config_path.as_deref())?;
         let setup = build_setup(&config)?;
-        let (targets, renderer) = build_targets(&config, self.notify_timeout)?;
+        let built = build_targets(&config, self.notify_timeout)?;
         let (tx, rx) = oneshot::channel();
         self.engine.send(Command::Reload(Box::new(setup), tx)).await?;
         rx.await.map_err(|_| "engine stopped".to_string())?;
-        self.notifiers.swap(targets, renderer);
+        self.notifiers.swap(built.targets, built.renderer);
         let started = self.runtime.load().started;
         self.runtime.store(Arc::new(Runtime::new(yaml, config, started)));
         Ok(())
@@ -149,7 +149,7 @@ pub async fn start(
     let started = clock.now();
     let (yaml, config) = load_config(opts.config.as_deref()).map_err(anyhow::Error::msg)?;
     let setup = build_setup(&config).map_err(anyhow::Error::msg)?;
-    let (targets, renderer) = build_targets(&config, opts.notify_timeout).map_err(anyhow::Error::msg)?;
+    let built = build_targets(&config, opts.notify_timeout).map_err(anyhow::Error::msg)?;
     let metrics = Arc::new(Metrics::new());
 
     let store = Arc::new(SqliteStore::open(&opts.data_dir, opts.durability).await.context("opening the store")?);
@@ -186,7 +186,7 @@ pub async fn start(
     let store_writer = writer::spawn(Arc::clone(&store), Arc::clone(&metrics));
     let external_url = opts.external_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let mirror = crate::mirror::MirrorTrigger::default();
-    let notifiers = Arc::new(Notifiers::new(targets, renderer, external_url, opts.notify_timeout));
+    let notifiers = Arc::new(Notifiers::new(built.targets, built.renderer, external_url, opts.notify_timeout));
     let handle = engine::spawn(
         core,
         replayed,

@@ -18,6 +18,7 @@ use triage_core::silence::{GettableSilence, Silence, SilenceState};
 
 use crate::engine::Shared;
 use crate::notify::upstream::{UpstreamSilence, UpstreamTarget};
+use crate::notify::webhook::without_url;
 use crate::notify::{DeliveryError, Notifiers, Target};
 
 /// How often a pass runs without a change.
@@ -122,14 +123,6 @@ async fn mirrors(client: &reqwest::Client, target: &UpstreamTarget) -> Result<Ha
         }
     }
     Ok(out)
-}
-
-fn without_url(e: &reqwest::Error) -> String {
-    let mut s = e.to_string();
-    if let Some(u) = e.url() {
-        s = s.replace(u.as_str(), "<url>");
-    }
-    s
 }
 
 /// One pass against one upstream.

@@ -54,11 +54,6 @@ impl OutboxState {
             _ => return None,
         })
     }
-
-    /// Whether the notification may still be sent.
-    pub fn is_open(self) -> bool {
-        matches!(self, OutboxState::Pending | OutboxState::Retrying)
-    }
 }
 
 /// An outbox row as the API shows it.

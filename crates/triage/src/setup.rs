@@ -11,7 +11,7 @@ use std::time::Duration;
 use triage_core::config::GlobalConfig;
 use triage_core::config::channels::EmailConfig;
 use triage_core::config::model::non_empty;
-use triage_core::template::Renderer;
+use triage_core::template::{Fallback, Renderer};
 
 use crate::notify::compose::{EmailChannel, MattermostChannel, PlotSettings, SlackChannel, UpstreamChannel};
 use crate::notify::email::{EmailTarget, EmailTls};
@@ -58,10 +58,9 @@ fn unsupported(config: &Config) -> Vec<String> {
     out
 }
 
-/// Template fields that fall back to the default, and other settings triage reads
-/// differently, in words.
-pub fn template_warnings(config: &Config) -> Vec<String> {
-    let (_, fallbacks) = Renderer::from_config(config);
+/// Template fields that fall back to the default (`fallbacks`, from compiling the templates),
+/// and other settings triage reads differently, in words.
+fn template_warnings(config: &Config, fallbacks: &[Fallback]) -> Vec<String> {
     let mut out: Vec<String> = fallbacks.iter().map(|f| f.to_string()).collect();
     if let Some(keys) = config.global().http_config.as_ref().map(crate::notify::http_auth::unsupported)
         && !keys.is_empty()
@@ -130,11 +129,23 @@ pub fn build_setup(config: &Config) -> Result<Setup, String> {
     Ok(Setup::from_config(config))
 }
 
-/// The notifiers' targets and templates for `config`. Secrets given as files are read at
-/// each delivery; `timeout` bounds one SMTP delivery.
-pub fn build_targets(config: &Config, timeout: Duration) -> Result<(Targets, Renderer), String> {
-    let (renderer, _) = Renderer::from_config(config);
-    for w in template_warnings(config) {
+/// What the notifiers run with: targets, compiled templates, and warnings about settings
+/// triage does not use as written (also logged).
+pub struct Built {
+    /// Integrations by receiver.
+    pub targets: Targets,
+    /// Templates and runbooks.
+    pub renderer: Renderer,
+    /// Fields that fall back to defaults, settings not applied.
+    pub warnings: Vec<String>,
+}
+
+/// The notifiers' targets and templates for `config`, each template compiled once. Secrets
+/// given as files are read at each delivery; `timeout` bounds one SMTP delivery.
+pub fn build_targets(config: &Config, timeout: Duration) -> Result<Built, String> {
+    let (renderer, fallbacks) = Renderer::from_config(config);
+    let warnings = template_warnings(config, &fallbacks);
+    for w in &warnings {
         tracing::warn!("{w}");
     }
     let g = config.global();
@@ -212,7 +223,7 @@ pub fn build_targets(config: &Config, timeout: Duration) -> Result<(Targets, Ren
         }
         targets.insert(r.name.clone(), list);
     }
-    Ok((targets, renderer))
+    Ok(Built { targets, renderer, warnings })
 }
 
 /// An e-mail integration with the global SMTP settings filled in.
@@ -265,9 +276,7 @@ pub fn check_config_file(path: &Path) -> Result<String, Vec<String>> {
     let (_, config) = load_config(Some(path))
         .map_err(|e| e.lines().skip(1).map(str::to_string).collect::<Vec<_>>())
         .map_err(|v| if v.is_empty() { vec![format!("cannot read {}", path.display())] } else { v })?;
-    if let Err(e) = build_targets(&config, Duration::from_secs(30)) {
-        return Err(vec![e]);
-    }
+    let built = build_targets(&config, Duration::from_secs(30)).map_err(|e| vec![e])?;
     let mut routes = 0;
     config.route().walk(|_| routes += 1);
     let mut summary = format!(
@@ -277,7 +286,7 @@ pub fn check_config_file(path: &Path) -> Result<String, Vec<String>> {
         config.time_intervals().len(),
         config.templates().len()
     );
-    for w in unsupported(&config).into_iter().chain(template_warnings(&config)) {
+    for w in unsupported(&config).into_iter().chain(built.warnings) {
         summary.push_str(&format!("\nwarning: {w}"));
     }
     for r in config.receivers() {
@@ -301,8 +310,8 @@ mod tests {
 
     fn email_target(yaml: &str) -> EmailTarget {
         let config = Config::from_yaml(yaml).unwrap();
-        let (targets, _) = build_targets(&config, Duration::from_secs(5)).unwrap();
-        match &targets["ops"][0] {
+        let built = build_targets(&config, Duration::from_secs(5)).unwrap();
+        match &built.targets["ops"][0] {
             Target::Email(ch) => ch.target.clone(),
             other => panic!("{other:?}"),
         }

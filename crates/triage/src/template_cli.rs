@@ -7,7 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use triage_core::config::Config;
 use triage_core::engine::{NotifyLogKey, Outgoing};
 use triage_core::pipeline::NotifyLogEntry;
-use triage_core::template::{Renderer, Suppressed, View, ViewInput, context, field_path};
+use triage_core::template::{Renderer, Suppressed, View, context, field_path};
 use triage_core::{Alert, LabelSet};
 
 use crate::notify::compose;
@@ -118,15 +118,7 @@ pub fn render(req: &RenderRequest<'_>) -> Result<String, String> {
     let rc = config.receiver(&receiver).ok_or_else(|| format!("no receiver named {receiver:?}"))?;
     let (renderer, fallbacks) = Renderer::from_config(&config);
     let out_msg = outgoing(&config, &receiver, alerts, now);
-    let view = renderer.view(&ViewInput {
-        receiver: &receiver,
-        group_key: &out_msg.key.group_key,
-        group_labels: &out_msg.group_labels,
-        alerts: &out_msg.alerts,
-        suppressed: &out_msg.suppressed,
-        external_url: "http://127.0.0.1:9193",
-        now,
-    });
+    let view = compose::view_of(&renderer, &out_msg, "http://127.0.0.1:9193");
     let mut out = String::new();
     for f in fallbacks.iter().filter(|f| f.path.starts_with(&format!("receiver {receiver:?}"))) {
         out.push_str(&format!("warning: {f}\n"));

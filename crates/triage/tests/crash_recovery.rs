@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Value, json};
-use support::peer::start_triage_at;
+use support::peer::start_triage_in;
 use support::proc::Proc;
 use support::webhook::WebhookSink;
 
@@ -28,9 +28,7 @@ receivers:
 "#;
 
 async fn start(dir: &Path, sink: &WebhookSink) -> (Proc, String) {
-    let config = dir.join("alertmanager.yml");
-    std::fs::write(&config, CONFIG.replace("SINK_URL", &sink.url("/hook"))).unwrap();
-    start_triage_at(&config, &dir.join("data")).await
+    start_triage_in(dir, &CONFIG.replace("SINK_URL", &sink.url("/hook"))).await
 }
 
 fn kill9(p: &Proc) {

@@ -14,7 +14,7 @@
 pub mod defaults;
 pub mod view;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use jiff::Timestamp;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
@@ -393,12 +393,6 @@ impl Renderer {
     /// The view of a flush, instructions included.
     pub fn view(&self, input: &ViewInput<'_>) -> View {
         View::build(input, self.instructions(input.alerts, input.now))
-    }
-
-    /// Renders every field in `paths` at once (one context conversion).
-    pub fn render_fields(&self, paths: &[String], view: &View) -> BTreeMap<String, Rendered> {
-        let ctx = context(view);
-        paths.iter().map(|p| (p.clone(), self.render_field_ctx(p, &ctx))).collect()
     }
 }
 

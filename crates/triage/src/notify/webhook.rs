@@ -80,7 +80,7 @@ impl WebhookTarget {
 }
 
 /// The error text without the URL, which may hold a secret.
-fn without_url(e: &reqwest::Error) -> String {
+pub(crate) fn without_url(e: &reqwest::Error) -> String {
     let mut s = e.to_string();
     if let Some(u) = e.url() {
         s = s.replace(u.as_str(), "<url>");

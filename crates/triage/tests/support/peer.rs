@@ -132,6 +132,14 @@ pub async fn start_triage_at(config: &Path, data: &Path) -> (Proc, String) {
     .await
 }
 
+/// Writes `config_yaml` to `dir/alertmanager.yml` and starts triage with it and the data
+/// directory `dir/data`, so that a later call restarts it on the same data.
+pub async fn start_triage_in(dir: &Path, config_yaml: &str) -> (Proc, String) {
+    let config = dir.join("alertmanager.yml");
+    std::fs::write(&config, config_yaml).expect("write alertmanager.yml");
+    start_triage_at(&config, &dir.join("data")).await
+}
+
 /// Starts a server on a free port and waits until `ready_path` answers 2xx. A process that
 /// exits before it is ready because another process took the port is retried on a new port,
 /// up to three times in all.
