@@ -13,6 +13,7 @@ pub mod engine;
 pub mod labels;
 pub mod logline;
 pub mod matcher;
+pub mod outage;
 pub mod payload;
 pub mod pipeline;
 pub mod quote;

@@ -80,6 +80,11 @@ pub enum Command {
         #[command(subcommand)]
         action: TemplateAction,
     },
+    /// GGUS tickets: parse an export, inject ticket states into VictoriaMetrics.
+    Ggus {
+        #[command(subcommand)]
+        action: crate::ggus_cli::GgusAction,
+    },
 }
 
 /// `triage template ...`.
@@ -150,6 +155,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
             }
         }
+        Command::Ggus { action } => crate::ggus_cli::run(action),
         Command::Serve { config, listen, data_dir, external_url, max_body_bytes, durability, notify_timeout_secs } => {
             init_logging(&cli.log_level, cli.log_format);
             let opts = ServeOptions {

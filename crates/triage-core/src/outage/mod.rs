@@ -1,0 +1,1 @@
+//! Outage sources' records: GGUS tickets and GOCDB downtimes parsed from their exports.
