@@ -9,6 +9,7 @@
 
 pub mod channels;
 pub mod duration;
+pub mod logwatch;
 pub mod model;
 mod validate;
 
@@ -253,7 +254,7 @@ fn one_line(message: String) -> String {
 }
 
 const TOP_LEVEL_KEYS: &str =
-    "`global`, `route`, `receivers`, `inhibit_rules`, `templates`, `time_intervals`, `mute_time_intervals`, `runbooks`";
+    "`global`, `route`, `receivers`, `inhibit_rules`, `templates`, `time_intervals`, `mute_time_intervals`, `runbooks`, `logwatch`";
 
 /// Reads the file into the model, one piece at a time; `None` when it is not YAML at all.
 fn parse_file(text: &str, diag: &mut Diagnostics) -> Option<ConfigFile> {
@@ -295,6 +296,8 @@ fn parse_file(text: &str, diag: &mut Diagnostics) -> Option<ConfigFile> {
             "time_intervals" => file.time_intervals = list(value, &path, diag, parse_named_interval),
             "mute_time_intervals" => file.mute_time_intervals = list(value, &path, diag, parse_named_interval),
             "runbooks" => file.runbooks = list(value, &path, diag, piece).into_iter().flatten().collect(),
+            "logwatch" if value.is_null() => {}
+            "logwatch" => file.logwatch = piece(value, &path, diag),
             _ => diag.push(path, format!("unknown field `{key}`, expected one of {TOP_LEVEL_KEYS}")),
         }
     }

@@ -46,6 +46,9 @@ pub struct ConfigFile {
     /// Instructions attached to the notifications of matching alerts (triage's own).
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
     pub runbooks: Vec<RunbookConfig>,
+    /// Node monitoring from shipped logs and agents' samples (triage's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logwatch: Option<super::logwatch::LogwatchConfig>,
 }
 
 /// Alertmanager's default PagerDuty events URL.

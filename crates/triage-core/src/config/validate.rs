@@ -21,6 +21,9 @@ pub(crate) fn compile(file: ConfigFile, mut diag: Diagnostics) -> Result<Config,
     }
     let receivers = check_receivers(&file, &mut diag);
     check_runbooks(&file, &mut diag);
+    if let Some(logwatch) = &file.logwatch {
+        check_logwatch(logwatch, &mut diag);
+    }
     let time_intervals = check_time_intervals(&file, &mut diag);
     let names: BTreeSet<&str> = time_intervals.iter().map(|t| t.name.as_str()).collect();
     // When a whole section could not be read, references to it cannot be checked.
@@ -288,6 +291,84 @@ fn check_runbooks(file: &ConfigFile, diag: &mut Diagnostics) {
             if let Err(e) = crate::template::check_syntax(&l.url) {
                 diag.push(format!("{path}.links[{j}].url"), e);
             }
+        }
+    }
+}
+
+/// The `logwatch` section: rules that compile, files with a usable layout, one push token.
+fn check_logwatch(logwatch: &super::logwatch::LogwatchConfig, diag: &mut Diagnostics) {
+    use super::logwatch::LineFormatName;
+    if let Err(errors) = crate::nodewatch::RuleSet::compile(&logwatch.rules, jiff::SignedDuration::ZERO) {
+        for e in errors {
+            diag.push(e.path, e.message);
+        }
+    }
+    let mut names = BTreeSet::new();
+    for (i, rule) in logwatch.rules.iter().enumerate() {
+        if !names.insert(rule.name.as_str()) {
+            diag.push(format!("logwatch.rules[{i}].name"), format!("rule name {:?} is used twice", rule.name));
+        }
+    }
+    let positive = [
+        ("evaluation_interval", logwatch.evaluation_interval),
+        ("retention", logwatch.retention),
+    ];
+    for (key, value) in positive {
+        if value.is_some_and(|d| d.get() <= jiff::SignedDuration::ZERO) {
+            diag.push(format!("logwatch.{key}"), "must be longer than zero");
+        }
+    }
+    for (key, value) in [
+        ("max_hosts", logwatch.max_hosts),
+        ("max_stats_per_host", logwatch.max_stats_per_host),
+        ("max_points", logwatch.max_points),
+    ] {
+        if value == Some(0) {
+            diag.push(format!("logwatch.{key}"), "must be at least 1");
+        }
+    }
+    for (i, files) in logwatch.files.iter().enumerate() {
+        let path = format!("logwatch.files[{i}]");
+        if files.paths.is_empty() || files.paths.iter().any(|p| p.trim().is_empty()) {
+            diag.push(format!("{path}.paths"), "at least one path, none empty");
+        }
+        for (j, p) in files.paths.iter().enumerate() {
+            let parent = std::path::Path::new(p).parent().map(|d| d.to_string_lossy().into_owned()).unwrap_or_default();
+            if parent.contains(['*', '?']) {
+                diag.push(format!("{path}.paths[{j}]"), "wildcards are allowed in the file name only");
+            }
+        }
+        let inner = files.message_format.unwrap_or(LineFormatName::Json);
+        if files.message_format.is_some() && files.format != LineFormatName::ShipperJson {
+            diag.push(format!("{path}.message_format"), "only for format shipper_json");
+        }
+        if inner == LineFormatName::ShipperJson {
+            diag.push(format!("{path}.message_format"), "a message cannot be another shipper event");
+        }
+        let wants_pattern = files.format == LineFormatName::Regex
+            || (files.format == LineFormatName::ShipperJson && inner == LineFormatName::Regex);
+        match (&files.pattern, wants_pattern) {
+            (None, true) => diag.push(format!("{path}.pattern"), "format regex needs a pattern"),
+            (Some(_), false) => diag.push(format!("{path}.pattern"), "a pattern is only for format regex"),
+            (Some(p), true) => {
+                if let Err(e) = crate::logline::LinePattern::new(p) {
+                    diag.push(format!("{path}.pattern"), e.to_string());
+                }
+            }
+            (None, false) => {}
+        }
+        if files.poll_interval.is_some_and(|d| d.get() <= jiff::SignedDuration::ZERO) {
+            diag.push(format!("{path}.poll_interval"), "must be longer than zero");
+        }
+        if files.max_line_bytes == Some(0) {
+            diag.push(format!("{path}.max_line_bytes"), "must be at least 1");
+        }
+    }
+    if let Some(push) = &logwatch.push {
+        let token = push.bearer_token.as_ref().is_some_and(|t| !t.is_empty());
+        let file = push.bearer_token_file.as_deref().is_some_and(|f| !f.is_empty());
+        if token == file {
+            diag.push("logwatch.push", "exactly one of bearer_token and bearer_token_file must be set");
         }
     }
 }
