@@ -19,6 +19,7 @@ use triage_core::silence::{Silence, Silences};
 use crate::api::{self, AppState};
 use crate::clock::{Clock, SystemClock};
 use crate::engine::{self, Command, EngineHandle, Replayed};
+use crate::logwatch::watch::{NodeWatch, SharedSeries};
 use crate::metrics::{KindLabel, Metrics};
 use crate::nflog::EntryJson;
 use crate::notify::Notifiers;
@@ -58,6 +59,7 @@ pub struct Reloader {
     runtime: Arc<ArcSwap<Runtime>>,
     engine: EngineHandle,
     notifiers: Arc<Notifiers>,
+    nodewatch: Arc<NodeWatch>,
     metrics: Arc<Metrics>,
     /// The store, for history reads.
     pub store: Arc<SqliteStore>,
@@ -82,6 +84,7 @@ impl Reloader {
         let (yaml, config) = load_config(self.config_path.as_deref())?;
         let setup = build_setup(&config)?;
         let built = build_targets(&config, self.notify_timeout)?;
+        self.nodewatch.configure(&config)?;
         let (tx, rx) = oneshot::channel();
         self.engine.send(Command::Reload(Box::new(setup), tx)).await?;
         rx.await.map_err(|_| "engine stopped".to_string())?;
@@ -151,6 +154,9 @@ pub async fn start(
     let setup = build_setup(&config).map_err(anyhow::Error::msg)?;
     let built = build_targets(&config, opts.notify_timeout).map_err(anyhow::Error::msg)?;
     let metrics = Arc::new(Metrics::new());
+    let node_series: SharedSeries = Arc::default();
+    let nodewatch = NodeWatch::new(Arc::clone(&node_series), Arc::clone(&metrics), Arc::clone(&clock));
+    nodewatch.configure(&config).map_err(anyhow::Error::msg)?;
 
     let store = Arc::new(SqliteStore::open(&opts.data_dir, opts.durability).await.context("opening the store")?);
     let loaded = store.load().await.context("loading the store")?;
@@ -186,7 +192,8 @@ pub async fn start(
     let store_writer = writer::spawn(Arc::clone(&store), Arc::clone(&metrics));
     let external_url = opts.external_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let mirror = crate::mirror::MirrorTrigger::default();
-    let notifiers = Arc::new(Notifiers::new(built.targets, built.renderer, external_url, opts.notify_timeout));
+    let notifiers =
+        Arc::new(Notifiers::new(built.targets, built.renderer, external_url, opts.notify_timeout, node_series));
     let handle = engine::spawn(
         core,
         replayed,
@@ -199,17 +206,19 @@ pub async fn start(
         Arc::clone(&clock),
     );
     crate::mirror::spawn(Arc::clone(&handle.shared), Arc::clone(&notifiers), mirror);
+    nodewatch.spawn(handle.clone(), opts.data_dir.join("logwatch"));
     let runtime = Arc::new(ArcSwap::from_pointee(Runtime::new(yaml, config, started)));
     let reloader = Arc::new(Reloader {
         config_path: opts.config.clone(),
         runtime: Arc::clone(&runtime),
         engine: handle.clone(),
         notifiers,
+        nodewatch: Arc::clone(&nodewatch),
         metrics,
         store,
         notify_timeout: opts.notify_timeout,
     });
-    let state = AppState { engine: handle.clone(), runtime, reloader: Arc::clone(&reloader) };
+    let state = AppState { engine: handle.clone(), runtime, reloader: Arc::clone(&reloader), nodewatch };
     let app = api::router(state, opts.max_body_bytes);
     tracing::info!(address = %addr, data_dir = %opts.data_dir.display(), "triage is listening");
     let (stop_tx, stop_rx) = oneshot::channel::<()>();

@@ -1,5 +1,5 @@
 //! The command line: `triage serve`, `triage check-config`, `triage template render`,
-//! `triage --version`.
+//! `triage agent`, `triage ggus`, `triage --version`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -80,6 +80,40 @@ pub enum Command {
         #[command(subcommand)]
         action: TemplateAction,
     },
+    /// Samples this node (CPU, memory, swap, load, disks, network, services) every interval,
+    /// appending JSON lines to a file for a log shipper and/or pushing them to triage.
+    Agent {
+        /// Append samples to this file (one JSON object per line).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Push samples to the triage server at this URL (`http://master:9193`).
+        #[arg(long, env = "TRIAGE_AGENT_PUSH")]
+        push: Option<String>,
+        /// File holding the bearer token for pushes (`logwatch.push` on the server).
+        #[arg(long, env = "TRIAGE_AGENT_TOKEN_FILE")]
+        token_file: Option<PathBuf>,
+        /// Time between samples, e.g. 10s.
+        #[arg(long, default_value = "10s")]
+        interval: String,
+        /// Host name in the samples; the kernel's host name when absent.
+        #[arg(long)]
+        host: Option<String>,
+        /// Mount points whose disk usage is sampled (repeatable).
+        #[arg(long = "mount", default_values_t = vec!["/".to_string()])]
+        mounts: Vec<String>,
+        /// systemd units whose state is sampled (repeatable).
+        #[arg(long = "unit")]
+        units: Vec<String>,
+        /// Process names whose presence is sampled (repeatable).
+        #[arg(long = "process")]
+        processes: Vec<String>,
+        /// fsync the file after each sample.
+        #[arg(long)]
+        sync: bool,
+        /// Stop after this many samples.
+        #[arg(long)]
+        count: Option<u64>,
+    },
     /// GGUS tickets: parse an export, inject ticket states into VictoriaMetrics.
     Ggus {
         #[command(subcommand)]
@@ -156,6 +190,38 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Ggus { action } => crate::ggus_cli::run(action),
+        Command::Agent { output, push, token_file, interval, host, mounts, units, processes, sync, count } => {
+            init_logging(&cli.log_level, cli.log_format);
+            let interval = match triage_core::config::parse_duration(&interval).map(std::time::Duration::try_from) {
+                Ok(Ok(d)) => d,
+                _ => {
+                    eprintln!("triage: invalid --interval {interval:?} (a duration such as 10s)");
+                    return ExitCode::from(2);
+                }
+            };
+            use crate::agent::ServiceCheck;
+            let services = units.into_iter().map(ServiceCheck::Systemd).chain(processes.into_iter().map(ServiceCheck::Process)).collect();
+            let options = crate::agent::run::AgentOptions {
+                sampler: crate::agent::SamplerConfig {
+                    host: host.unwrap_or_else(crate::agent::run::local_host_name),
+                    mounts,
+                    services,
+                },
+                interval,
+                output,
+                sync,
+                push_url: push,
+                token: token_file.map(crate::notify::secret::SecretSource::File),
+                count,
+            };
+            match crate::agent::run::run(options) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("triage: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Command::Serve { config, listen, data_dir, external_url, max_body_bytes, durability, notify_timeout_secs } => {
             init_logging(&cli.log_level, cli.log_format);
             let opts = ServeOptions {

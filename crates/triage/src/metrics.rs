@@ -55,6 +55,16 @@ pub struct Metrics {
     pub store_errors: Counter,
     /// Configuration reloads, by `success`/`failure`.
     pub config_reloads: Family<KindLabel, Counter>,
+    /// Node sample lines read (files and pushes), by outcome: `ok` or why it was skipped.
+    pub logwatch_lines: Family<KindLabel, Counter>,
+    /// Node samples or stats refused by the series bounds, by `host`/`stat`.
+    pub logwatch_refused: Family<KindLabel, Counter>,
+    /// Failed reads of followed files.
+    pub logwatch_read_errors: Counter,
+    /// Hosts whose series are kept.
+    pub logwatch_hosts: Gauge,
+    /// Node rule alerts handed to the engine, by `firing`/`resolved`.
+    pub logwatch_alerts: Family<KindLabel, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -83,6 +93,11 @@ impl Metrics {
             store_commit_seconds: latency_histogram(),
             store_errors: Counter::default(),
             config_reloads: Family::default(),
+            logwatch_lines: Family::default(),
+            logwatch_refused: Family::default(),
+            logwatch_read_errors: Counter::default(),
+            logwatch_hosts: Gauge::default(),
+            logwatch_alerts: Family::default(),
             registry: Registry::with_prefix("triage"),
         };
         let registry = &mut m.registry;
@@ -110,6 +125,11 @@ impl Metrics {
         registry.register("store_commit_seconds", "Time of one store commit", m.store_commit_seconds.clone());
         registry.register("store_errors", "Store commits that failed", m.store_errors.clone());
         registry.register("config_reloads", "Configuration reloads by result", m.config_reloads.clone());
+        registry.register("logwatch_lines", "Node sample lines read, by outcome", m.logwatch_lines.clone());
+        registry.register("logwatch_refused", "Node samples or stats refused by the bounds", m.logwatch_refused.clone());
+        registry.register("logwatch_read_errors", "Failed reads of followed log files", m.logwatch_read_errors.clone());
+        registry.register("logwatch_hosts", "Hosts whose node series are kept", m.logwatch_hosts.clone());
+        registry.register("logwatch_alerts", "Node rule alerts handed to the engine", m.logwatch_alerts.clone());
         m
     }
 

@@ -56,7 +56,7 @@ fn sample_series() -> Vec<Series> {
 
 fn content() -> EmailContent {
     let series = sample_series();
-    let png = plot_png("HighLoad on db-1", &series, PNG_SIZE.0, PNG_SIZE.1).expect("plot");
+    let png = plot_png("HighLoad on db-1", &series, None, PNG_SIZE.0, PNG_SIZE.1).expect("plot");
     EmailContent {
         subject: "[FIRING:2] HighLoad".to_string(),
         headers: vec![
@@ -390,7 +390,7 @@ async fn attach_fetch_series_from_victoria_metrics() {
     let csv = series_csv(&series);
     let rows = csv::Reader::from_reader(&csv[..]).records().count();
     assert_eq!(rows, series[0].points.len() + series[1].points.len());
-    let png = plot_png("cpu_load", &series, 600, 300).unwrap();
+    let png = plot_png("cpu_load", &series, Some(0.5), 600, 300).unwrap();
     assert_eq!(png_dimensions(&png), (600, 300));
 
     let many = format!("{}/graph?g0.expr=disk_used", vm.url);

@@ -133,6 +133,11 @@ impl NodeSeries {
         self.hosts.get(host).map(|h| h.last_seen_ms)
     }
 
+    /// The newest sample of `host`'s `stat`.
+    pub fn latest(&self, host: &str, stat: &str) -> Option<(i64, f64)> {
+        self.hosts.get(host).and_then(|h| h.stats.get(stat)).and_then(|p| p.back().copied())
+    }
+
     /// The samples of `host`'s `stat` with `from_ms < t <= to_ms`, oldest first.
     pub fn window(&self, host: &str, stat: &str, from_ms: i64, to_ms: i64) -> impl Iterator<Item = (i64, f64)> + '_ {
         let points = self.hosts.get(host).and_then(|h| h.stats.get(stat));

@@ -3,9 +3,11 @@
 //! log shipper carries to the master.
 //!
 //! [`procfs`] parses the kernel's text files, [`sample`] turns successive readings into a
-//! [`Sample`], and [`writer`] appends samples as JSON lines, surviving log rotation.
+//! [`Sample`], [`writer`] appends samples as JSON lines, surviving log rotation, and [`run`]
+//! is the `triage agent` loop, which also pushes samples to the master.
 
 pub mod procfs;
+pub mod run;
 pub mod sample;
 pub mod writer;
 

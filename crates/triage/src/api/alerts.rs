@@ -6,7 +6,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use tokio::sync::oneshot;
 use triage_core::engine::{AlertStatus, Engine};
 use triage_core::matcher::all_match;
@@ -16,7 +16,7 @@ use triage_core::{Alert, Fingerprint, LabelSet, PostableAlert};
 use super::AppState;
 use super::error::ApiError;
 use super::query::AlertQuery;
-use crate::engine::{Command, IngestBatch};
+use crate::engine::{Command, EngineHandle, IngestBatch};
 use crate::metrics::KindLabel;
 
 /// Alerts serialised per chunk of a streamed listing.
@@ -37,10 +37,17 @@ pub fn parse_alerts(body: &[u8]) -> Result<Vec<PostableAlert>, ApiError> {
 /// Accepts alerts. Valid alerts are stored even when others in the batch are invalid, as
 /// Alertmanager does; the reply is 400 naming every invalid one. A 200 means committed.
 pub async fn post(State(st): State<AppState>, body: Bytes) -> Result<StatusCode, ApiError> {
-    let posted = parse_alerts(&body)?;
     let resolve_timeout = st.runtime.load().resolve_timeout;
-    let now = st.engine.shared.clock.now();
-    let metrics = &st.engine.shared.metrics;
+    ingest(&st.engine, body, resolve_timeout).await?;
+    Ok(StatusCode::OK)
+}
+
+/// Validates a body of posted alerts and hands the valid ones to the engine, returning once
+/// they are committed; the error names every invalid alert.
+pub async fn ingest(engine: &EngineHandle, body: Bytes, resolve_timeout: SignedDuration) -> Result<(), ApiError> {
+    let posted = parse_alerts(&body)?;
+    let now = engine.shared.clock.now();
+    let metrics = &engine.shared.metrics;
     let mut valid = Vec::with_capacity(posted.len());
     let mut errors = Vec::new();
     for p in posted {
@@ -59,13 +66,13 @@ pub async fn post(State(st): State<AppState>, body: Bytes) -> Result<StatusCode,
     if !valid.is_empty() {
         let (tx, rx) = oneshot::channel();
         let batch = IngestBatch { alerts: valid, body, received_at: now, resolve_timeout };
-        st.engine.send(Command::Ingest(batch, tx)).await.map_err(ApiError::Internal)?;
+        engine.send(Command::Ingest(batch, tx)).await.map_err(ApiError::Internal)?;
         rx.await.map_err(|_| ApiError::Internal("engine stopped".into()))?.map_err(ApiError::Internal)?;
     }
     if !errors.is_empty() {
         return Err(ApiError::BadRequest(errors.join("; ")));
     }
-    Ok(StatusCode::OK)
+    Ok(())
 }
 
 /// Alertmanager 0.25 no longer serves API v1.

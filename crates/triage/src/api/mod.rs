@@ -5,6 +5,7 @@
 pub mod alerts;
 pub mod error;
 pub mod groups;
+pub mod nodes;
 pub mod query;
 pub mod silences;
 pub mod status;
@@ -19,6 +20,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::app::{Reloader, Runtime};
 use crate::engine::EngineHandle;
+use crate::logwatch::watch::NodeWatch;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -29,6 +31,8 @@ pub struct AppState {
     pub runtime: Arc<ArcSwap<Runtime>>,
     /// Reloads the configuration file.
     pub reloader: Arc<Reloader>,
+    /// Node monitoring: pushed samples and the hosts' series.
+    pub nodewatch: Arc<NodeWatch>,
 }
 
 /// The router, with request bodies limited to `max_body` bytes (413 beyond).
@@ -48,6 +52,8 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/api/v2/history", get(status::history))
         .route("/api/v2/notifications", get(status::notifications))
         .route("/api/v2/deliveries", get(status::deliveries))
+        .route("/api/v2/nodes", get(nodes::list))
+        .route("/api/v2/nodes/samples", post(nodes::push))
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(error::count_requests))
         .layer(DefaultBodyLimit::disable())

@@ -7,6 +7,8 @@
 //! each file has been read.
 
 pub mod follow;
+pub mod source;
+pub mod watch;
 
 pub use follow::{FollowOptions, FollowStats, FollowedLine, Follower};
 

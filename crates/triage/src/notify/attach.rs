@@ -85,9 +85,16 @@ fn format_sample(value: f64) -> String {
 // ---------------------------------------------------------------------------------------------
 // PNG
 
-/// Draws the series as a line chart: UTC time on the x axis, one colour per series, a legend.
-/// Non-finite values leave gaps; with no finite value at all the chart says "no data".
-pub fn plot_png(title: &str, series: &[Series], width: u32, height: u32) -> Result<Vec<u8>, String> {
+/// Draws the series as a line chart: UTC time on the x axis, one colour per series, a legend,
+/// and the threshold, when given, as a red horizontal line. Non-finite values leave gaps; with
+/// no finite value at all the chart says "no data".
+pub fn plot_png(
+    title: &str,
+    series: &[Series],
+    threshold: Option<f64>,
+    width: u32,
+    height: u32,
+) -> Result<Vec<u8>, String> {
     if !WIDTH_RANGE.contains(&width) || !HEIGHT_RANGE.contains(&height) {
         return Err(format!(
             "chart size {width}x{height} is outside {}..{} x {}..{} pixels",
@@ -96,7 +103,8 @@ pub fn plot_png(title: &str, series: &[Series], width: u32, height: u32) -> Resu
     }
     register_font()?;
     let mut rgb = vec![0u8; width as usize * height as usize * 3];
-    draw_chart(&mut rgb, &shorten(title, 120), series, (width, height))?;
+    let threshold = threshold.filter(|t| t.is_finite()).map(|t| t.clamp(-Y_LIMIT, Y_LIMIT));
+    draw_chart(&mut rgb, &shorten(title, 120), series, threshold, (width, height))?;
     encode_png(&rgb, width, height)
 }
 
@@ -138,12 +146,13 @@ struct Prepared {
     lines: Vec<Line>,
     x: Range<i64>,
     y: Range<f64>,
+    threshold: Option<f64>,
 }
 
 /// Values beyond this are drawn at this value, so ranges and axis labels stay finite.
 const Y_LIMIT: f64 = 1e300;
 
-fn prepare(series: &[Series]) -> Option<Prepared> {
+fn prepare(series: &[Series], threshold: Option<f64>) -> Option<Prepared> {
     let (min_ms, max_ms) = (jiff::Timestamp::MIN.as_millisecond(), jiff::Timestamp::MAX.as_millisecond());
     let mut lines = Vec::new();
     let (mut x_min, mut x_max, mut y_min, mut y_max) = (i64::MAX, i64::MIN, f64::INFINITY, f64::NEG_INFINITY);
@@ -164,8 +173,12 @@ fn prepare(series: &[Series]) -> Option<Prepared> {
     if x_min > x_max {
         return None;
     }
-    let y = with_legend_headroom(padded_value_range(y_min, y_max), lines.len());
-    Some(Prepared { lines, x: padded_time_range(x_min, x_max), y })
+    if let Some(t) = threshold {
+        (y_min, y_max) = (y_min.min(t), y_max.max(t));
+    }
+    let legend_entries = lines.len() + usize::from(threshold.is_some());
+    let y = with_legend_headroom(padded_value_range(y_min, y_max), legend_entries);
+    Some(Prepared { lines, x: padded_time_range(x_min, x_max), y, threshold })
 }
 
 /// Room above the data for the legend in the upper left: a share of the span per series.
@@ -188,10 +201,16 @@ fn padded_value_range(min: f64, max: f64) -> Range<f64> {
     min - span * 0.05..max + span * 0.05
 }
 
-fn draw_chart(rgb: &mut [u8], title: &str, series: &[Series], size: (u32, u32)) -> Result<(), String> {
+fn draw_chart(
+    rgb: &mut [u8],
+    title: &str,
+    series: &[Series],
+    threshold: Option<f64>,
+    size: (u32, u32),
+) -> Result<(), String> {
     let root = BitMapBackend::with_buffer(rgb, size).into_drawing_area();
     root.fill(&WHITE).map_err(draw_error)?;
-    match prepare(series) {
+    match prepare(series, threshold) {
         Some(prepared) => draw_lines(&root, title, &prepared)?,
         None => draw_no_data(&root, title)?,
     }
@@ -243,6 +262,15 @@ fn draw_lines(
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
         let dots = line.runs.iter().filter(|r| r.len() == 1).map(|r| Circle::new(r[0], 2, style.filled()));
         chart.draw_series(dots).map_err(draw_error)?;
+    }
+    if let Some(t) = prepared.threshold {
+        let red = RGBColor(220, 0, 0);
+        let line = PathElement::new(vec![(prepared.x.start, t), (prepared.x.end, t)], red.stroke_width(2));
+        chart
+            .draw_series(std::iter::once(line))
+            .map_err(draw_error)?
+            .label(format!("threshold {}", value_label(&t)))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], red.stroke_width(2)));
     }
     chart
         .configure_series_labels()
@@ -512,7 +540,7 @@ mod tests {
     fn png_decodes_with_the_requested_size() {
         let points: Vec<(i64, f64)> = (0..120).map(|i| (T0 + i * 30_000, (i as f64 / 10.0).sin())).collect();
         let doubled: Vec<(i64, f64)> = points.iter().map(|&(t, v)| (t, v * 2.0 + 1.0)).collect();
-        let png = plot_png("HighLoad on api", &[series("a{}", &points), series("b{}", &doubled)], 640, 360).unwrap();
+        let png = plot_png("HighLoad on api", &[series("a{}", &points), series("b{}", &doubled)], Some(1.5), 640, 360).unwrap();
         assert_eq!(png_size(&png), (640, 360));
     }
 
@@ -530,15 +558,15 @@ mod tests {
             (0..25).map(|i| series(&format!("s{i}{{}}"), &[(T0, i as f64), (T0 + 1000, 1.0)])).collect(),
         ];
         for case in cases {
-            let png = plot_png(&"t".repeat(500), &case, 300, 200).unwrap();
+            let png = plot_png(&"t".repeat(500), &case, Some(f64::INFINITY), 300, 200).unwrap();
             assert_eq!(png_size(&png), (300, 200));
         }
     }
 
     #[test]
     fn png_refuses_silly_sizes() {
-        assert!(plot_png("t", &[], 0, 100).is_err());
-        assert!(plot_png("t", &[], 100_000, 300).is_err());
+        assert!(plot_png("t", &[], None, 0, 100).is_err());
+        assert!(plot_png("t", &[], None, 100_000, 300).is_err());
     }
 
     #[test]

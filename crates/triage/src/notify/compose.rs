@@ -8,7 +8,11 @@ use triage_core::engine::Outgoing;
 use triage_core::template::{Renderer, View, ViewInput, field_path};
 use triage_core::truncate::{Markup, truncate};
 
+use triage_core::nodewatch::rules::{SOURCE_LABEL, SOURCE_VALUE, THRESHOLD_ANNOTATION};
+use triage_core::series::Series;
+
 use super::attach;
+use crate::logwatch::watch::SharedSeries;
 use super::email::{Attachment, EmailContent, EmailTarget};
 use super::mattermost::{MattermostMessage, MattermostTarget};
 use super::slack::{SlackField, SlackMessage, SlackTarget};
@@ -140,36 +144,35 @@ pub fn email_content(ch: &EmailChannel, renderer: &Renderer, view: &View) -> (Em
     (content, f.warnings)
 }
 
-/// Plots and CSV files of the firing alerts' series. Failures become warnings: the e-mail
-/// goes out without that attachment.
+/// Plots and CSV files of the firing alerts' series: node alerts from the kept node series,
+/// others from the query API of their generator URL. A numeric `threshold` annotation is
+/// drawn as a line. Failures become warnings: the e-mail goes out without that attachment.
 pub async fn email_attachments(
     client: &reqwest::Client,
+    node_series: &SharedSeries,
     plot: &PlotSettings,
     out: &Outgoing,
 ) -> (Vec<Attachment>, Vec<String>) {
     let mut files = Vec::new();
     let mut warnings = Vec::new();
-    let firing = out.alerts.iter().filter(|a| !a.resolved_at(out.at) && !a.generator_url.is_empty());
+    let firing = out.alerts.iter().filter(|a| !a.resolved_at(out.at) && (is_node_alert(a) || !a.generator_url.is_empty()));
     for (i, a) in firing.take(plot.max_alerts).enumerate() {
         let name = a.labels.value("alertname");
-        let series = match attach::fetch_series(
-            client,
-            &a.generator_url,
-            plot.datasource.as_deref(),
-            out.at,
-            plot.range,
-        )
-        .await
-        {
-            Ok(s) => s,
-            Err(e) => {
-                warnings.push(format!("no plot for {name}: {e}"));
-                continue;
+        let series = if is_node_alert(a) {
+            node_alert_series(node_series, a, out.at, plot.range)
+        } else {
+            match attach::fetch_series(client, &a.generator_url, plot.datasource.as_deref(), out.at, plot.range).await {
+                Ok(s) => s,
+                Err(e) => {
+                    warnings.push(format!("no plot for {name}: {e}"));
+                    continue;
+                }
             }
         };
+        let threshold = a.annotations.value(THRESHOLD_ANNOTATION).trim().parse::<f64>().ok().filter(|t| t.is_finite());
         let stem = format!("{}-{}", i + 1, file_stem(name));
         let title = format!("{name} {}", triage_core::template::view::location(&a.labels));
-        match attach::plot_png(title.trim(), &series, 900, 400) {
+        match attach::plot_png(title.trim(), &series, threshold, 900, 400) {
             Ok(png) => {
                 files.push(Attachment { filename: format!("{stem}.png"), content_type: "image/png".into(), body: png })
             }
@@ -184,6 +187,24 @@ pub async fn email_attachments(
         }
     }
     (files, warnings)
+}
+
+/// Whether a node rule raised the alert.
+fn is_node_alert(a: &triage_core::Alert) -> bool {
+    a.labels.value(SOURCE_LABEL) == SOURCE_VALUE && !a.labels.value("host").is_empty()
+}
+
+/// The node series behind a node alert over the plot range up to `at`.
+fn node_alert_series(series: &SharedSeries, a: &triage_core::Alert, at: jiff::Timestamp, range: Duration) -> Vec<Series> {
+    let host = a.labels.value("host");
+    let stat = match a.labels.value("stat") {
+        "" => format!("service.{}.up", a.labels.value("service")),
+        stat => stat.to_string(),
+    };
+    let to = at.as_millisecond();
+    let from = to.saturating_sub(i64::try_from(range.as_millis()).unwrap_or(i64::MAX));
+    let points: Vec<(i64, f64)> = series.lock().window(host, &stat, from, to).collect();
+    vec![Series { name: format!("{stat}{{host={}}}", triage_core::quote::go_quote(host)), points }]
 }
 
 /// A file name made of an alert name.

@@ -97,14 +97,22 @@ pub struct Notifiers {
     renderer: ArcSwap<Renderer>,
     client: reqwest::Client,
     external_url: String,
+    node_series: crate::logwatch::watch::SharedSeries,
 }
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 impl Notifiers {
-    /// Notifiers with an HTTP client of `timeout` per request.
-    pub fn new(targets: Targets, renderer: Renderer, external_url: String, timeout: Duration) -> Notifiers {
+    /// Notifiers with an HTTP client of `timeout` per request; e-mails plot node alerts from
+    /// `node_series`.
+    pub fn new(
+        targets: Targets,
+        renderer: Renderer,
+        external_url: String,
+        timeout: Duration,
+        node_series: crate::logwatch::watch::SharedSeries,
+    ) -> Notifiers {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .user_agent(concat!("triage/", env!("CARGO_PKG_VERSION")))
@@ -115,6 +123,7 @@ impl Notifiers {
             renderer: ArcSwap::from_pointee(renderer),
             client,
             external_url,
+            node_series,
         }
     }
 
@@ -197,7 +206,7 @@ impl Notifiers {
             Target::Email(ch) => {
                 let (mut content, mut warnings) = compose::email_content(ch, &renderer, &view());
                 if let Some(plot) = &ch.plot {
-                    let (files, w) = compose::email_attachments(&self.client, plot, out).await;
+                    let (files, w) = compose::email_attachments(&self.client, &self.node_series, plot, out).await;
                     content.attachments = files;
                     warnings.extend(w);
                 }
