@@ -110,6 +110,10 @@ pub enum Command {
         /// fsync the file after each sample.
         #[arg(long)]
         sync: bool,
+        /// Where the kernel's proc file system is mounted (a container sampling its host
+        /// mounts the host's /proc elsewhere).
+        #[arg(long, default_value = "/proc")]
+        proc_root: PathBuf,
         /// Stop after this many samples.
         #[arg(long)]
         count: Option<u64>,
@@ -190,7 +194,7 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Ggus { action } => crate::ggus_cli::run(action),
-        Command::Agent { output, push, token_file, interval, host, mounts, units, processes, sync, count } => {
+        Command::Agent { output, push, token_file, interval, host, mounts, units, processes, sync, proc_root, count } => {
             init_logging(&cli.log_level, cli.log_format);
             let interval = match triage_core::config::parse_duration(&interval).map(std::time::Duration::try_from) {
                 Ok(Ok(d)) => d,
@@ -207,6 +211,7 @@ pub fn run(cli: Cli) -> ExitCode {
                     mounts,
                     services,
                 },
+                proc_root,
                 interval,
                 output,
                 sync,

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use serde_json::Value;
 
+use super::procfs::ProcFs;
 use super::sample::{Sampler, SamplerConfig};
 use super::writer::{SampleWriter, sample_to_json};
 use crate::notify::secret::SecretSource;
@@ -26,6 +27,8 @@ const PUSH_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct AgentOptions {
     /// What to sample.
     pub sampler: SamplerConfig,
+    /// Where `/proc` is.
+    pub proc_root: PathBuf,
     /// Time between samples.
     pub interval: Duration,
     /// The log file samples are appended to.
@@ -104,7 +107,7 @@ pub fn run(options: AgentOptions) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let mut sampler = Sampler::new(options.sampler.clone());
+    let mut sampler = Sampler::with_proc_fs(options.sampler.clone(), ProcFs::new(&options.proc_root));
     let mut writer = options.output.as_ref().map(|path| SampleWriter::new(path, options.sync));
     let mut pusher = options.push_url.as_deref().map(|url| Pusher::new(url, options.token.clone())).transpose()?;
     let mut taken = 0u64;
