@@ -8,6 +8,7 @@
 //! `loadgen free-port` prints a loopback port that was free a moment ago.
 //! `loadgen report` turns two runs' JSON lines (plus RSS lines) into a comparison table.
 //! `loadgen notify` and `loadgen notify-report`: the notification benchmark (see [`notify`]).
+//! `loadgen lines`: the node monitoring line path in process (see [`lines`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use serde_json::{Value, json};
 
+mod lines;
 mod notify;
 
 #[derive(Parser)]
@@ -49,6 +51,8 @@ enum Command {
     },
     /// Print a free TCP port on 127.0.0.1.
     FreePort,
+    /// Time parsing, recording and evaluating node sample lines on one thread.
+    Lines(lines::LinesArgs),
     /// Compare two files of JSON lines (from `run`, plus `{"phase":"rss","kb":N}`).
     Report {
         #[arg(long)]
@@ -305,6 +309,7 @@ async fn main() -> Result<()> {
         }
         Command::Report { triage, alertmanager } => report(&triage, &alertmanager),
         Command::Notify(args) => notify::run(args).await,
+        Command::Lines(args) => lines::run(args),
         Command::NotifyReport { triage, alertmanager, loadavg_before } => {
             notify::report(&triage, &alertmanager, loadavg_before.as_deref())
         }

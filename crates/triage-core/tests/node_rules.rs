@@ -165,7 +165,11 @@ fn stat_patterns_give_one_alert_per_stat_and_templates_fill_in() {
     summary: "{stat} of {host} at {value}% ({op} {threshold} over {cycle})"
 "#,
     );
-    series.record("n1", T0, [("disk./.used_percent", 97.25), ("disk./data.used_percent", 95.0), ("disk./tmp.used_percent", 3.0)]);
+    series.record(
+        "n1",
+        T0,
+        [("disk./.used_percent", 97.25), ("disk./data.used_percent", 95.0), ("disk./tmp.used_percent", 3.0)],
+    );
     let out = set.evaluate(&series, at(T0));
     let mut stats: Vec<_> = out.iter().map(|a| a.labels["stat"].clone()).collect();
     stats.sort();

@@ -194,7 +194,19 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Ggus { action } => crate::ggus_cli::run(action),
-        Command::Agent { output, push, token_file, interval, host, mounts, units, processes, sync, proc_root, count } => {
+        Command::Agent {
+            output,
+            push,
+            token_file,
+            interval,
+            host,
+            mounts,
+            units,
+            processes,
+            sync,
+            proc_root,
+            count,
+        } => {
             init_logging(&cli.log_level, cli.log_format);
             let interval = match triage_core::config::parse_duration(&interval).map(std::time::Duration::try_from) {
                 Ok(Ok(d)) => d,
@@ -204,7 +216,11 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
             };
             use crate::agent::ServiceCheck;
-            let services = units.into_iter().map(ServiceCheck::Systemd).chain(processes.into_iter().map(ServiceCheck::Process)).collect();
+            let services = units
+                .into_iter()
+                .map(ServiceCheck::Systemd)
+                .chain(processes.into_iter().map(ServiceCheck::Process))
+                .collect();
             let options = crate::agent::run::AgentOptions {
                 sampler: crate::agent::SamplerConfig {
                     host: host.unwrap_or_else(crate::agent::run::local_host_name),

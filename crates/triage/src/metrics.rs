@@ -126,7 +126,11 @@ impl Metrics {
         registry.register("store_errors", "Store commits that failed", m.store_errors.clone());
         registry.register("config_reloads", "Configuration reloads by result", m.config_reloads.clone());
         registry.register("logwatch_lines", "Node sample lines read, by outcome", m.logwatch_lines.clone());
-        registry.register("logwatch_refused", "Node samples or stats refused by the bounds", m.logwatch_refused.clone());
+        registry.register(
+            "logwatch_refused",
+            "Node samples or stats refused by the bounds",
+            m.logwatch_refused.clone(),
+        );
         registry.register("logwatch_read_errors", "Failed reads of followed log files", m.logwatch_read_errors.clone());
         registry.register("logwatch_hosts", "Hosts whose node series are kept", m.logwatch_hosts.clone());
         registry.register("logwatch_alerts", "Node rule alerts handed to the engine", m.logwatch_alerts.clone());

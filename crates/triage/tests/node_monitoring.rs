@@ -120,9 +120,7 @@ async fn a_load_crossing_the_threshold_emails_a_plot_and_the_samples() {
     let dir = tempfile::tempdir().unwrap();
     let logs = dir.path().join("logs");
     std::fs::create_dir(&logs).unwrap();
-    let config = CONFIG
-        .replace("SMTP_PORT", &smtp.addr.port().to_string())
-        .replace("LOG_DIR", logs.to_str().unwrap());
+    let config = CONFIG.replace("SMTP_PORT", &smtp.addr.port().to_string()).replace("LOG_DIR", logs.to_str().unwrap());
     let (_triage, url) = support::peer::start_triage_in(dir.path(), &config).await;
 
     let node = FakeProc::start();
@@ -179,9 +177,7 @@ async fn bad_lines_are_counted_and_skipped_and_pushes_need_the_token() {
     let dir = tempfile::tempdir().unwrap();
     let logs = dir.path().join("logs");
     std::fs::create_dir(&logs).unwrap();
-    let config = CONFIG
-        .replace("SMTP_PORT", &smtp.addr.port().to_string())
-        .replace("LOG_DIR", logs.to_str().unwrap());
+    let config = CONFIG.replace("SMTP_PORT", &smtp.addr.port().to_string()).replace("LOG_DIR", logs.to_str().unwrap());
     let (_triage, url) = support::peer::start_triage_in(dir.path(), &config).await;
 
     let mut bad = Vec::new();
@@ -193,7 +189,9 @@ async fn bad_lines_are_counted_and_skipped_and_pushes_need_the_token() {
     bad.extend_from_slice(b"{\"host\":\"partial\",\"cpu.percent\":1"); // no newline yet
     std::fs::write(logs.join("mixed.jsonl"), &bad).unwrap();
 
-    for (kind, want) in [("ok", 1.0), ("invalid_json", 1.0), ("incomplete_json", 1.0), ("too_long", 1.0), ("invalid_utf8", 1.0)] {
+    for (kind, want) in
+        [("ok", 1.0), ("invalid_json", 1.0), ("incomplete_json", 1.0), ("too_long", 1.0), ("invalid_utf8", 1.0)]
+    {
         let line = format!("triage_logwatch_lines_total{{kind=\"{kind}\"}}");
         let got = support::poll(support::DEADLINE, || {
             let (url, line) = (url.clone(), line.clone());
@@ -245,4 +243,43 @@ async fn bad_lines_are_counted_and_skipped_and_pushes_need_the_token() {
         assert!(pushed["stats"][stat].is_number(), "{stat} in {pushed}");
     }
     assert_eq!(smtp.inbox.len(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_resumes_at_the_saved_offset() {
+    let smtp = start_mailin(Security::Plain);
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let config = CONFIG.replace("SMTP_PORT", &smtp.addr.port().to_string()).replace("LOG_DIR", logs.to_str().unwrap());
+    let log = logs.join("node.jsonl");
+    let line = |i: usize| format!("{{\"host\":\"n{i}\",\"cpu.percent\":{i}}}\n");
+    std::fs::write(&log, (0..5).map(line).collect::<String>()).unwrap();
+    let ok_lines = "triage_logwatch_lines_total{kind=\"ok\"}";
+    {
+        let (triage, url) = support::peer::start_triage_in(dir.path(), &config).await;
+        let read = support::poll(support::DEADLINE, || {
+            let url = url.clone();
+            async move { (metric(&url, ok_lines).await >= 5.0).then_some(()) }
+        })
+        .await;
+        assert!(read.is_some(), "the first five lines are read");
+        drop(triage); // SIGKILL: the offsets were saved after each poll
+    }
+    // Lines written while triage is down, and after it is back.
+    let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    std::io::Write::write_all(&mut file, (5..7).map(line).collect::<String>().as_bytes()).unwrap();
+    let (_triage, url) = support::peer::start_triage_in(dir.path(), &config).await;
+    std::io::Write::write_all(&mut file, line(7).as_bytes()).unwrap();
+    let read = support::poll(support::DEADLINE, || {
+        let url = url.clone();
+        async move { (metric(&url, ok_lines).await >= 3.0).then_some(()) }
+    })
+    .await;
+    assert!(read.is_some(), "the three new lines are read");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(metric(&url, ok_lines).await, 3.0, "no line is read twice");
+    let hosts: Vec<String> =
+        nodes(&url).await.as_array().unwrap().iter().map(|h| h["host"].as_str().unwrap().to_string()).collect();
+    assert_eq!(hosts, vec!["n5", "n6", "n7"]);
 }

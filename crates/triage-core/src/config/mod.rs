@@ -253,8 +253,7 @@ fn one_line(message: String) -> String {
     }
 }
 
-const TOP_LEVEL_KEYS: &str =
-    "`global`, `route`, `receivers`, `inhibit_rules`, `templates`, `time_intervals`, `mute_time_intervals`, `runbooks`, `logwatch`";
+const TOP_LEVEL_KEYS: &str = "`global`, `route`, `receivers`, `inhibit_rules`, `templates`, `time_intervals`, `mute_time_intervals`, `runbooks`, `logwatch`";
 
 /// Reads the file into the model, one piece at a time; `None` when it is not YAML at all.
 fn parse_file(text: &str, diag: &mut Diagnostics) -> Option<ConfigFile> {

@@ -309,10 +309,7 @@ fn check_logwatch(logwatch: &super::logwatch::LogwatchConfig, diag: &mut Diagnos
             diag.push(format!("logwatch.rules[{i}].name"), format!("rule name {:?} is used twice", rule.name));
         }
     }
-    let positive = [
-        ("evaluation_interval", logwatch.evaluation_interval),
-        ("retention", logwatch.retention),
-    ];
+    let positive = [("evaluation_interval", logwatch.evaluation_interval), ("retention", logwatch.retention)];
     for (key, value) in positive {
         if value.is_some_and(|d| d.get() <= jiff::SignedDuration::ZERO) {
             diag.push(format!("logwatch.{key}"), "must be longer than zero");

@@ -93,7 +93,8 @@ fn time_of(value: &FieldValue) -> Option<i64> {
         FieldValue::Text(s) => s.trim().parse::<jiff::Timestamp>().ok().map(|t| t.as_millisecond()),
         FieldValue::Number(n) if n.is_finite() => {
             let ms = if n.abs() > 1e11 { *n } else { n * 1000.0 };
-            let (min, max) = (jiff::Timestamp::MIN.as_millisecond() as f64, jiff::Timestamp::MAX.as_millisecond() as f64);
+            let (min, max) =
+                (jiff::Timestamp::MIN.as_millisecond() as f64, jiff::Timestamp::MAX.as_millisecond() as f64);
             (min..=max).contains(&ms).then_some(ms as i64)
         }
         _ => None,

@@ -155,12 +155,17 @@ impl RuleSet {
                         continue;
                     }
                     let key = (rule.name.clone(), host.to_string(), stat.clone());
-                    let mut state =
-                        self.states.remove(&key).unwrap_or(State { active_since: now, firing: None });
+                    let mut state = self.states.remove(&key).unwrap_or(State { active_since: now, firing: None });
                     let fires_at = state.active_since.checked_add(rule.for_duration).unwrap_or(Timestamp::MAX);
                     if fires_at <= now {
                         let starts_at = state.firing.as_ref().map_or(now, |a| a.starts_at);
-                        let alert = rule.alert(host, &stat, value, starts_at, now.checked_add(self.resend).unwrap_or(Timestamp::MAX));
+                        let alert = rule.alert(
+                            host,
+                            &stat,
+                            value,
+                            starts_at,
+                            now.checked_add(self.resend).unwrap_or(Timestamp::MAX),
+                        );
                         out.push(alert.clone());
                         state.firing = Some(alert);
                     }
@@ -229,15 +234,12 @@ impl Rule {
     }
 }
 
+/// The stats a rule looks at on `host`; a stat the host never sent has no samples, so the
+/// rule has no value for it.
 fn matching_stats(rule: &Rule, series: &NodeSeries, host: &str) -> Vec<String> {
     match &rule.target {
-        Target::Service(service) => {
-            let stat = format!("service.{service}.up");
-            if series.stats_of(host).any(|s| s == stat) { vec![stat] } else { Vec::new() }
-        }
-        Target::Stat(pattern) if !pattern.contains(['*', '?']) => {
-            if series.stats_of(host).any(|s| s == pattern) { vec![pattern.clone()] } else { Vec::new() }
-        }
+        Target::Service(service) => vec![format!("service.{service}.up")],
+        Target::Stat(pattern) if !pattern.contains(['*', '?']) => vec![pattern.clone()],
         Target::Stat(pattern) => series.stats_of(host).filter(|s| name_matches(pattern, s)).map(String::from).collect(),
     }
 }

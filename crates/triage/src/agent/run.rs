@@ -88,7 +88,11 @@ impl Pusher {
         let status = response.status();
         if !status.is_success() {
             let text = response.text().await.unwrap_or_default();
-            return Err(format!("push to {} answered {status}: {}", self.url, triage_core::series::shorten(text.trim(), 300)));
+            return Err(format!(
+                "push to {} answered {status}: {}",
+                self.url,
+                triage_core::series::shorten(text.trim(), 300)
+            ));
         }
         self.pending.clear();
         Ok(())
@@ -152,5 +156,7 @@ pub fn run(options: AgentOptions) -> Result<(), String> {
 
 /// This machine's host name, from the kernel.
 pub fn local_host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|s| s.trim().to_string()).unwrap_or_else(|_| "localhost".into())
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into())
 }

@@ -99,10 +99,7 @@ impl NodeWatch {
         let mut rules = RuleSet::compile(&logwatch.rules, resend)
             .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))?;
         let push_token = logwatch.push.as_ref().and_then(|p| {
-            SecretSource::from_pair(
-                p.bearer_token.as_ref().map(|s| s.expose()),
-                p.bearer_token_file.as_deref(),
-            )
+            SecretSource::from_pair(p.bearer_token.as_ref().map(|s| s.expose()), p.bearer_token_file.as_deref())
         });
         if let Some(token) = &push_token {
             token.resolve().map_err(|e| format!("logwatch.push: {e}"))?;
@@ -343,7 +340,12 @@ fn postable(alert: &NodeAlert) -> serde_json::Value {
 }
 
 fn poll_interval(sources: &[FileSource]) -> Duration {
-    sources.iter().map(FileSource::poll_interval).min().unwrap_or(super::source::DEFAULT_POLL_INTERVAL).max(Duration::from_millis(10))
+    sources
+        .iter()
+        .map(FileSource::poll_interval)
+        .min()
+        .unwrap_or(super::source::DEFAULT_POLL_INTERVAL)
+        .max(Duration::from_millis(10))
 }
 
 fn std_duration(d: SignedDuration) -> Duration {

@@ -540,7 +540,8 @@ mod tests {
     fn png_decodes_with_the_requested_size() {
         let points: Vec<(i64, f64)> = (0..120).map(|i| (T0 + i * 30_000, (i as f64 / 10.0).sin())).collect();
         let doubled: Vec<(i64, f64)> = points.iter().map(|&(t, v)| (t, v * 2.0 + 1.0)).collect();
-        let png = plot_png("HighLoad on api", &[series("a{}", &points), series("b{}", &doubled)], Some(1.5), 640, 360).unwrap();
+        let png = plot_png("HighLoad on api", &[series("a{}", &points), series("b{}", &doubled)], Some(1.5), 640, 360)
+            .unwrap();
         assert_eq!(png_size(&png), (640, 360));
     }
 

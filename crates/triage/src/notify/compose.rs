@@ -12,11 +12,11 @@ use triage_core::nodewatch::rules::{SOURCE_LABEL, SOURCE_VALUE, THRESHOLD_ANNOTA
 use triage_core::series::Series;
 
 use super::attach;
-use crate::logwatch::watch::SharedSeries;
 use super::email::{Attachment, EmailContent, EmailTarget};
 use super::mattermost::{MattermostMessage, MattermostTarget};
 use super::slack::{SlackField, SlackMessage, SlackTarget};
 use super::upstream::{ForwardedAlert, UpstreamTarget};
+use crate::logwatch::watch::SharedSeries;
 
 /// E-mail subjects are cut to this many characters.
 pub const MAX_SUBJECT_CHARS: usize = 255;
@@ -155,7 +155,8 @@ pub async fn email_attachments(
 ) -> (Vec<Attachment>, Vec<String>) {
     let mut files = Vec::new();
     let mut warnings = Vec::new();
-    let firing = out.alerts.iter().filter(|a| !a.resolved_at(out.at) && (is_node_alert(a) || !a.generator_url.is_empty()));
+    let firing =
+        out.alerts.iter().filter(|a| !a.resolved_at(out.at) && (is_node_alert(a) || !a.generator_url.is_empty()));
     for (i, a) in firing.take(plot.max_alerts).enumerate() {
         let name = a.labels.value("alertname");
         let series = if is_node_alert(a) {
@@ -195,7 +196,12 @@ fn is_node_alert(a: &triage_core::Alert) -> bool {
 }
 
 /// The node series behind a node alert over the plot range up to `at`.
-fn node_alert_series(series: &SharedSeries, a: &triage_core::Alert, at: jiff::Timestamp, range: Duration) -> Vec<Series> {
+fn node_alert_series(
+    series: &SharedSeries,
+    a: &triage_core::Alert,
+    at: jiff::Timestamp,
+    range: Duration,
+) -> Vec<Series> {
     let host = a.labels.value("host");
     let stat = match a.labels.value("stat") {
         "" => format!("service.{}.up", a.labels.value("service")),
