@@ -15,5 +15,7 @@ pub mod nflog;
 pub mod notify;
 pub mod outbox;
 pub mod setup;
+pub mod ssb_source;
 pub mod store;
 pub mod template_cli;
+pub mod vm_import;

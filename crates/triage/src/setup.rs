@@ -286,6 +286,14 @@ pub fn check_config_file(path: &Path) -> Result<String, Vec<String>> {
         config.time_intervals().len(),
         config.templates().len()
     );
+    if let Some(logwatch) = &config.file().logwatch {
+        summary.push_str(&format!(
+            "\n - logwatch: {} file sets, {} rules, push {}",
+            logwatch.files.len(),
+            logwatch.rules.len(),
+            if logwatch.push.is_some() { "enabled" } else { "disabled" }
+        ));
+    }
     for w in unsupported(&config).into_iter().chain(built.warnings) {
         summary.push_str(&format!("\nwarning: {w}"));
     }

@@ -1,1 +1,16 @@
 //! Outage sources' records: GGUS tickets and GOCDB downtimes parsed from their exports.
+//!
+//! Every parser here takes the bytes of one document and returns records or an error that
+//! names the line and the record; none does I/O, and hostile input ends in an error, never in
+//! a panic or unbounded memory.
+
+pub mod ggus;
+mod ggus_csv;
+mod ggus_json;
+pub mod ggus_priority;
+pub mod ggus_series;
+mod ggus_xml;
+pub mod gocdb;
+pub mod record;
+pub mod ssb;
+pub mod xml_records;
