@@ -28,6 +28,9 @@ pub struct LinesArgs {
     evaluate_every: usize,
 }
 
+/// Builds the line of a host's i-th sample.
+type MakeLine = fn(usize, usize, Timestamp) -> Vec<u8>;
+
 const T0_MS: i64 = 1_796_205_600_000;
 
 fn stats(host: usize, i: usize) -> Vec<(String, f64)> {
@@ -88,7 +91,7 @@ fn rules() -> RuleSet {
 
 /// Runs the benchmark.
 pub fn run(args: LinesArgs) -> Result<()> {
-    let formats: [(&str, LineFormat, fn(usize, usize, Timestamp) -> Vec<u8>); 2] =
+    let formats: [(&str, LineFormat, MakeLine); 2] =
         [("json", LineFormat::Json, json_line), ("key_value", LineFormat::KeyValue, kv_line)];
     for (name, format, make) in formats {
         // Samples every 10 s per host, as agents at their default interval send them.

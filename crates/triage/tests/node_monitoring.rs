@@ -166,9 +166,9 @@ async fn a_load_crossing_the_threshold_emails_a_plot_and_the_samples() {
     assert!(times.windows(2).all(|w| w[0] < w[1]), "samples in time order");
     let values: Vec<f64> = rows.iter().map(|r| r[2].parse().expect("a number")).collect();
     assert!(rows.iter().all(|r| &r[0] == r#"cpu.percent{host="node-1"}"#), "{:?}", rows[0]);
-    assert!(values.iter().any(|&v| v == 0.0), "the idle samples are there: {values:?}");
+    assert!(values.contains(&0.0), "the idle samples are there: {values:?}");
     assert!(values.iter().filter(|&&v| (90.0..=100.0).contains(&v)).count() >= 3, "busy samples: {values:?}");
-    assert_eq!(metric(&url, "triage_logwatch_alerts_total{kind=\"firing\"}").await >= 1.0, true);
+    assert!(metric(&url, "triage_logwatch_alerts_total{kind=\"firing\"}").await >= 1.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
