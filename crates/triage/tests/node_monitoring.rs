@@ -101,6 +101,26 @@ fn write_stat(path: &Path, user: u64, idle: u64) {
     std::fs::rename(temp, path).unwrap();
 }
 
+/// A mail server, a directory with `logs/` for the followed files, and the configuration.
+struct Setup {
+    smtp: support::smtp::MailinServer,
+    dir: tempfile::TempDir,
+    logs: std::path::PathBuf,
+    config: String,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let smtp = start_mailin(Security::Plain);
+        let dir = tempfile::tempdir().unwrap();
+        let logs = dir.path().join("logs");
+        std::fs::create_dir(&logs).unwrap();
+        let config =
+            CONFIG.replace("SMTP_PORT", &smtp.addr.port().to_string()).replace("LOG_DIR", logs.to_str().unwrap());
+        Setup { smtp, dir, logs, config }
+    }
+}
+
 async fn metric(url: &str, line_start: &str) -> f64 {
     let text = support::client().get(format!("{url}/metrics")).send().await.unwrap().text().await.unwrap();
     text.lines()
@@ -116,11 +136,7 @@ async fn nodes(url: &str) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_load_crossing_the_threshold_emails_a_plot_and_the_samples() {
-    let smtp = start_mailin(Security::Plain);
-    let dir = tempfile::tempdir().unwrap();
-    let logs = dir.path().join("logs");
-    std::fs::create_dir(&logs).unwrap();
-    let config = CONFIG.replace("SMTP_PORT", &smtp.addr.port().to_string()).replace("LOG_DIR", logs.to_str().unwrap());
+    let Setup { smtp, dir, logs, config } = Setup::new();
     let (_triage, url) = support::peer::start_triage_in(dir.path(), &config).await;
 
     let node = FakeProc::start();
@@ -173,11 +189,7 @@ async fn a_load_crossing_the_threshold_emails_a_plot_and_the_samples() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_lines_are_counted_and_skipped_and_pushes_need_the_token() {
-    let smtp = start_mailin(Security::Plain);
-    let dir = tempfile::tempdir().unwrap();
-    let logs = dir.path().join("logs");
-    std::fs::create_dir(&logs).unwrap();
-    let config = CONFIG.replace("SMTP_PORT", &smtp.addr.port().to_string()).replace("LOG_DIR", logs.to_str().unwrap());
+    let Setup { smtp, dir, logs, config } = Setup::new();
     let (_triage, url) = support::peer::start_triage_in(dir.path(), &config).await;
 
     let mut bad = Vec::new();
@@ -247,11 +259,7 @@ async fn bad_lines_are_counted_and_skipped_and_pushes_need_the_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_resumes_at_the_saved_offset() {
-    let smtp = start_mailin(Security::Plain);
-    let dir = tempfile::tempdir().unwrap();
-    let logs = dir.path().join("logs");
-    std::fs::create_dir(&logs).unwrap();
-    let config = CONFIG.replace("SMTP_PORT", &smtp.addr.port().to_string()).replace("LOG_DIR", logs.to_str().unwrap());
+    let Setup { smtp: _smtp, dir, logs, config } = Setup::new();
     let log = logs.join("node.jsonl");
     let line = |i: usize| format!("{{\"host\":\"n{i}\",\"cpu.percent\":{i}}}\n");
     std::fs::write(&log, (0..5).map(line).collect::<String>()).unwrap();

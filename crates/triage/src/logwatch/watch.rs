@@ -181,13 +181,15 @@ impl NodeWatch {
             let mut old = old;
             let mut sources = Vec::new();
             let mut errors = Vec::new();
+            if !files.is_empty()
+                && let Err(e) = std::fs::create_dir_all(&state_dir)
+            {
+                errors.push(format!("cannot create {}: {e}", state_dir.display()));
+            }
             for config in &files {
                 if let Some(i) = old.iter().position(|s| s.config() == config) {
                     sources.push(old.swap_remove(i));
                     continue;
-                }
-                if let Err(e) = std::fs::create_dir_all(&state_dir) {
-                    errors.push(format!("cannot create {}: {e}", state_dir.display()));
                 }
                 match FileSource::open(config, &state_dir) {
                     Ok(source) => sources.push(source),
