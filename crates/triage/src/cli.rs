@@ -1,5 +1,5 @@
 //! The command line: `triage serve`, `triage check-config`, `triage template render`,
-//! `triage agent`, `triage ggus`, `triage --version`.
+//! `triage agent`, `triage ggus`, `triage anomaly`, `triage --version`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -123,6 +123,11 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::ggus_cli::GgusAction,
     },
+    /// Anomaly detection: score a CSV series, score a NAB corpus.
+    Anomaly {
+        #[command(subcommand)]
+        action: crate::anomaly_cli::AnomalyAction,
+    },
 }
 
 /// `triage template ...`.
@@ -194,6 +199,7 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Ggus { action } => crate::ggus_cli::run(action),
+        Command::Anomaly { action } => crate::anomaly_cli::run(action),
         Command::Agent {
             output,
             push,

@@ -2,12 +2,14 @@
 //! HTTP API, configuration loading and the command line.
 
 pub mod agent;
+pub mod anomaly_cli;
 pub mod api;
 pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod engine;
 pub mod ggus_cli;
+pub mod ggus_fetch;
 pub mod logwatch;
 pub mod metrics;
 pub mod mirror;
