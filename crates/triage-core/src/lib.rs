@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod alert;
+pub mod classify;
 pub mod anomaly;
 pub mod config;
 pub mod dispatch;

@@ -1,5 +1,6 @@
 //! The command line: `triage serve`, `triage check-config`, `triage template render`,
-//! `triage agent`, `triage ggus`, `triage anomaly`, `triage --version`.
+//! `triage agent`, `triage ggus`, `triage anomaly`,
+//! `triage train`, `triage eval`, `triage --version`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -128,6 +129,13 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::anomaly_cli::AnomalyAction,
     },
+    /// Trains a classification model from labelled alert history.
+    Train(crate::classify_cli::TrainArgs),
+    /// Evaluates models.
+    Eval {
+        #[command(subcommand)]
+        action: crate::classify_cli::EvalAction,
+    },
 }
 
 /// `triage template ...`.
@@ -200,6 +208,8 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Ggus { action } => crate::ggus_cli::run(action),
         Command::Anomaly { action } => crate::anomaly_cli::run(action),
+        Command::Train(args) => crate::classify_cli::train(args),
+        Command::Eval { action } => crate::classify_cli::eval(action),
         Command::Agent {
             output,
             push,

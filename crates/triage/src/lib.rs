@@ -5,6 +5,7 @@ pub mod agent;
 pub mod anomaly_cli;
 pub mod api;
 pub mod app;
+pub mod classify_cli;
 pub mod cli;
 pub mod clock;
 pub mod engine;

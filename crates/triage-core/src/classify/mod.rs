@@ -1,0 +1,1 @@
+//! Classification of alerts and tickets into categories, with a confidence.
