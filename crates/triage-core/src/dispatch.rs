@@ -118,19 +118,43 @@ impl Dispatcher {
     /// groups are found by a hash of route id and group labels, so the hot path builds no
     /// strings; they are built when a group is created.
     pub fn insert(&mut self, root: &Route, alert: &Arc<Alert>, fp: Fingerprint, now: Timestamp) {
+        self.insert_grouped(root, alert, fp, None, now);
+    }
+
+    /// Like [`Dispatcher::insert`], but with `group` given the alert joins, in every route it
+    /// matches, the group labelled `group` instead of the one its `group_by` labels name
+    /// (the alerts an unscheduled outage explains are notified together).
+    pub fn insert_grouped(
+        &mut self,
+        root: &Route,
+        alert: &Arc<Alert>,
+        fp: Fingerprint,
+        group: Option<&LabelSet>,
+        now: Timestamp,
+    ) {
         for route in root.match_labels(&alert.labels) {
-            let group_fp = match &route.opts.group_by {
-                GroupBy::All => fp,
-                GroupBy::Labels(names) => alert.labels.subset_fingerprint(names),
+            let group_fp = match (group, &route.opts.group_by) {
+                (Some(g), _) => g.fingerprint(),
+                (None, GroupBy::All) => fp,
+                (None, GroupBy::Labels(names)) => alert.labels.subset_fingerprint(names),
             };
             let slot = route_hash(route.id()) ^ group_fp.0.rotate_left(1);
             let existing = self.index.get(&slot).filter(|id| {
-                self.groups.get(*id).is_some_and(|g| g.route_id == route.id() && same_group(g, &alert.labels))
+                self.groups.get(*id).is_some_and(|g| {
+                    g.route_id == route.id()
+                        && match group {
+                            Some(labels) => g.labels == *labels,
+                            None => same_group(g, &alert.labels),
+                        }
+                })
             });
             let id = match existing {
                 Some(id) => id.clone(),
                 None => {
-                    let labels = route.opts.group_by.group_labels(&alert.labels);
+                    let labels = match group {
+                        Some(g) => g.clone(),
+                        None => route.opts.group_by.group_labels(&alert.labels),
+                    };
                     let id = format!("{}|{}", route.id(), labels);
                     if !self.groups.contains_key(&id) {
                         let timer = self.saved_timers.remove(&id).unwrap_or(GroupTimer {

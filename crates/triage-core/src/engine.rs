@@ -14,6 +14,10 @@ use crate::labels::{Fingerprint, LabelSet};
 use crate::pipeline::{
     AlertMute, Decision, IntegrationInfo, MuteReason, NotifyLogEntry, SkipReason, TimeMute, log_retention, plan,
 };
+use crate::outage::correlate::Correlation;
+use crate::outage::maintenance::MaintenanceWindow;
+use crate::outage::record::Outage;
+use crate::outage::tracker::{OUTAGE_GROUP_LABEL, OutageTracker, SuppressionEvent};
 use crate::route::Route;
 use crate::silence::Silences;
 use crate::template::Suppressed;
@@ -44,6 +48,12 @@ pub struct Setup {
     pub intervals: Box<IntervalCheck>,
     /// How long an alert without end time stays firing.
     pub resolve_timeout: SignedDuration,
+    /// How alerts are matched against outages.
+    pub correlation: Correlation,
+    /// Alerts an unscheduled outage explains are grouped under it.
+    pub group_by_outage: bool,
+    /// An alert still firing when the maintenance hiding it ends is notified once.
+    pub notify_after_maintenance: bool,
 }
 
 impl Setup {
@@ -64,7 +74,11 @@ impl Setup {
             })
             .collect();
         let intervals = config.time_intervals().to_vec();
+        let outages = config.outages();
         Setup {
+            correlation: Correlation::new(&outages),
+            group_by_outage: outages.group_by_outage.unwrap_or(true),
+            notify_after_maintenance: outages.notify_after_maintenance.unwrap_or(true),
             route: config.route().clone(),
             inhibit_rules: config.inhibit_rules().to_vec(),
             receivers,
@@ -183,12 +197,18 @@ pub struct AlertStatus {
     pub silenced_by: Vec<String>,
     /// Alerts inhibiting it.
     pub inhibited_by: Vec<String>,
+    /// The scheduled outage hiding it.
+    pub outage: Option<String>,
 }
 
 impl AlertStatus {
-    /// `suppressed` when silenced or inhibited, else `active`.
+    /// `suppressed` when silenced, inhibited or in a scheduled outage, else `active`.
     pub fn state(&self) -> &'static str {
-        if self.silenced_by.is_empty() && self.inhibited_by.is_empty() { "active" } else { "suppressed" }
+        if self.silenced_by.is_empty() && self.inhibited_by.is_empty() && self.outage.is_none() {
+            "active"
+        } else {
+            "suppressed"
+        }
     }
 }
 
@@ -221,11 +241,18 @@ pub struct Engine {
     in_flight: HashSet<String>,
     next_flush_id: u64,
     next_maintenance: Timestamp,
+    /// Outages and what they do to the alerts.
+    outages: OutageTracker,
+    next_outage_pass: Timestamp,
 }
+
+/// How often the alerts are checked against the outages (engine time).
+const OUTAGE_PASS_INTERVAL: SignedDuration = SignedDuration::from_secs(5);
 
 struct Mutes<'a> {
     inhibitor: &'a Inhibitor,
     silences: &'a Silences,
+    outages: &'a OutageTracker,
 }
 
 impl AlertMute for Mutes<'_> {
@@ -234,6 +261,9 @@ impl AlertMute for Mutes<'_> {
     }
     fn silenced_by(&self, labels: &LabelSet, now: Timestamp) -> Vec<String> {
         self.silences.mutes(labels, now)
+    }
+    fn in_outage(&self, labels: &LabelSet, now: Timestamp) -> Option<String> {
+        self.outages.book.scheduled_for(labels, now).map(|o| o.id.clone())
     }
 }
 
@@ -258,12 +288,15 @@ impl Engine {
             in_flight: HashSet::new(),
             next_flush_id: 1,
             next_maintenance: now.saturating_add(MAINTENANCE_INTERVAL).unwrap_or(now),
+            outages: OutageTracker::default(),
+            next_outage_pass: now,
         };
+        engine.outages.book.set_correlation(engine.setup.correlation.clone());
         for a in alerts {
             let a = Arc::new(a);
             let firing = !a.resolved_at(now);
             engine.inhibitor.upsert(&a);
-            engine.dispatcher.insert(&engine.setup.route, &a, a.fingerprint(), now);
+            engine.route_alert(&a, now);
             engine.alerts.insert(a.fingerprint(), Held { alert: a, recorded_firing: firing });
         }
         engine
@@ -277,6 +310,10 @@ impl Engine {
     /// Accepts already validated alerts.
     pub fn ingest(&mut self, batch: Vec<Alert>, now: Timestamp) -> Ingested {
         self.maintain(now);
+        if !self.outages.book.is_empty() {
+            // New alerts are checked against the outages at the next tick.
+            self.next_outage_pass = self.next_outage_pass.min(now);
+        }
         let mut out = Ingested { stored: Vec::with_capacity(batch.len()), changes: Vec::new() };
         for new in batch {
             let fp = new.fingerprint();
@@ -300,7 +337,7 @@ impl Engine {
                 _ => {}
             }
             self.inhibitor.upsert(&alert);
-            self.dispatcher.insert(&self.setup.route, &alert, fp, now);
+            self.route_alert(&alert, now);
             self.alerts.insert(fp, Held { alert: Arc::clone(&alert), recorded_firing: firing });
             out.stored.push(alert);
         }
@@ -322,12 +359,78 @@ impl Engine {
 
     /// When the engine next needs a tick.
     pub fn next_wake(&self) -> Option<Timestamp> {
-        self.dispatcher.next_due()
+        let due = self.dispatcher.next_due();
+        if self.outages.book.is_empty() {
+            return due;
+        }
+        Some(due.map_or(self.next_outage_pass, |d| d.min(self.next_outage_pass)))
+    }
+
+    /// Puts an alert into its aggregation groups: those of its routes, or, when an
+    /// unscheduled outage explains it, that outage's group in each of its routes.
+    fn route_alert(&mut self, alert: &Arc<Alert>, now: Timestamp) {
+        let fp = alert.fingerprint();
+        let group = self.outages.group_for(fp, alert, self.setup.group_by_outage, now);
+        self.dispatcher.insert_grouped(&self.setup.route, alert, fp, group.as_ref(), now);
+    }
+
+    /// Replaces the outages of every source and the maintenance windows, and applies them
+    /// to the held alerts at once.
+    pub fn set_outages(&mut self, outages: Vec<Outage>, windows: Vec<MaintenanceWindow>, now: Timestamp) {
+        self.outages.book.set(outages, windows);
+        self.outage_pass(now);
+    }
+
+    /// The outages in force (sources', windows' and maintenance alerts').
+    pub fn outages(&self) -> impl Iterator<Item = &Outage> {
+        self.outages.book.outages()
+    }
+
+    /// The scheduled outage hiding an alert now, if any.
+    pub fn outage_hiding(&self, labels: &LabelSet, now: Timestamp) -> Option<&Outage> {
+        self.outages.book.scheduled_for(labels, now)
+    }
+
+    /// The unscheduled outage an alert is grouped under, if any.
+    pub fn incident_outage(&self, fp: Fingerprint) -> Option<&Outage> {
+        let group = self.outages.current_group(fp)?;
+        self.outages.book.get(group.value(OUTAGE_GROUP_LABEL))
+    }
+
+    /// Suppressions that began or ended since the last call, for the store.
+    pub fn take_suppression_events(&mut self) -> Vec<SuppressionEvent> {
+        self.outages.take_events()
+    }
+
+    /// Checks every alert against the outages; regroups when an alert's unscheduled
+    /// outage changed.
+    fn outage_pass(&mut self, now: Timestamp) {
+        self.next_outage_pass = now.saturating_add(OUTAGE_PASS_INTERVAL).unwrap_or(now);
+        let alerts = self.alerts.iter().map(|(fp, h)| (*fp, &h.alert));
+        let regroup =
+            self.outages.pass(alerts, self.setup.group_by_outage, self.setup.notify_after_maintenance, now);
+        if regroup {
+            self.regroup(now);
+        }
+    }
+
+    /// Rebuilds the aggregation groups from the held alerts, keeping the timers of groups
+    /// whose id is unchanged.
+    fn regroup(&mut self, now: Timestamp) {
+        let timers: HashMap<String, GroupTimer> = self.dispatcher.timers().into_iter().collect();
+        self.dispatcher = Dispatcher::with_saved_timers(timers);
+        let alerts: Vec<Arc<Alert>> = self.alerts.values().map(|h| Arc::clone(&h.alert)).collect();
+        for a in &alerts {
+            self.route_alert(a, now);
+        }
     }
 
     /// Fires due groups and decides their notifications.
     pub fn tick(&mut self, now: Timestamp) -> Tick {
         self.maintain(now);
+        if now >= self.next_outage_pass {
+            self.outage_pass(now);
+        }
         let mut tick = Tick::default();
         for flush in self.dispatcher.due(now) {
             if self.in_flight.contains(&flush.group_id) {
@@ -336,14 +439,15 @@ impl Engine {
             let receiver = flush.opts.receiver.clone();
             let integrations = self.setup.receivers.get(&receiver).cloned().unwrap_or_default();
             let time_mute = self.time_mute(&flush, now);
-            let mutes = Mutes { inhibitor: &self.inhibitor, silences: &self.silences };
+            let mutes = Mutes { inhibitor: &self.inhibitor, silences: &self.silences, outages: &self.outages };
             let key_of = |i: usize| NotifyLogKey {
                 group_key: flush.group_key.clone(),
                 receiver: receiver.clone(),
                 integration: i,
             };
-            let result =
+            let mut result =
                 plan(&flush, &integrations, |i| self.nflog.get(&key_of(i)).map(|(e, _)| e.clone()), &mutes, time_mute);
+            self.notify_after_maintenance(&flush, &integrations, &mut result);
             let suppressed = self.suppressed(&flush, &result.muted);
             tick.muted.extend(result.muted.into_iter().map(|(fp, r)| (flush.group_key.clone(), fp, r)));
             let id = self.next_flush_id;
@@ -362,6 +466,7 @@ impl Engine {
                         tick.logged.push((key_of(i), entry, expires));
                     }
                     Decision::Send { alerts, entry } => {
+                        let alerts = self.annotate_outages(&flush.group_labels, alerts);
                         remaining += 1;
                         tick.send.push(Outgoing {
                             flush_id: id,
@@ -387,6 +492,57 @@ impl Engine {
             }
         }
         tick
+    }
+
+    /// An alert that still fires after the maintenance that hid it is notified once, even
+    /// where the notification log already knew it as firing (notified before the
+    /// maintenance began).
+    fn notify_after_maintenance(&self, flush: &Flush, integrations: &[IntegrationInfo], plan: &mut crate::pipeline::Plan) {
+        let muted: HashSet<Fingerprint> = plan.muted.iter().map(|(fp, _)| *fp).collect();
+        let waiting = flush.alerts.iter().any(|a| {
+            let fp = a.fingerprint();
+            !muted.contains(&fp) && !a.resolved_at(flush.at) && self.outages.awaits_after_maintenance(fp)
+        });
+        if !waiting {
+            return;
+        }
+        let kept: Vec<&Alert> = flush.alerts.iter().filter(|a| !muted.contains(&a.fingerprint())).collect();
+        let (mut firing, mut resolved): (Vec<Fingerprint>, Vec<Fingerprint>) = (Vec::new(), Vec::new());
+        for a in &kept {
+            if a.resolved_at(flush.at) { resolved.push(a.fingerprint()) } else { firing.push(a.fingerprint()) }
+        }
+        firing.sort_unstable();
+        resolved.sort_unstable();
+        for (decision, integ) in plan.decisions.iter_mut().zip(integrations) {
+            if *decision == Decision::Skip(SkipReason::Unchanged) {
+                let alerts =
+                    kept.iter().filter(|a| integ.send_resolved || !a.resolved_at(flush.at)).map(|a| (*a).clone()).collect();
+                let entry = NotifyLogEntry { firing: firing.clone(), resolved: resolved.clone(), at: flush.at };
+                *decision = Decision::Send { alerts, entry };
+            }
+        }
+    }
+
+    /// Adds what outages have to say to the alerts of a notification: the outage and its link
+    /// in a group formed around an unscheduled outage, and "still failing after the
+    /// maintenance" on an alert notified for the first time since its maintenance ended.
+    fn annotate_outages(&mut self, group_labels: &LabelSet, mut alerts: Vec<Alert>) -> Vec<Alert> {
+        let incident = group_labels.get(OUTAGE_GROUP_LABEL).and_then(|id| self.outages.book.get(id)).cloned();
+        for a in &mut alerts {
+            if let Some(o) = &incident {
+                a.annotations.insert("outage".into(), o.title.as_str().into());
+                if let Some(url) = &o.url {
+                    a.annotations.insert("outage_url".into(), url.as_str().into());
+                }
+            }
+            // Firing alerts reach a flush with their end cleared.
+            if a.ends_at.is_none()
+                && let Some(note) = self.outages.take_after_maintenance(a.fingerprint())
+            {
+                a.annotations.insert("note".into(), note.into());
+            }
+        }
+        alerts
     }
 
     /// Removes empty groups at every maintenance instant passed by `now`.
@@ -497,6 +653,13 @@ impl Engine {
                             .collect();
                         format!("silenced by {}", parts.join(", "))
                     }
+                    MuteReason::Outage(id) => match self.outages.book.get(id) {
+                        Some(o) => match &o.url {
+                            Some(url) => format!("in outage {id}: {} ({url})", o.title),
+                            None => format!("in outage {id}: {}", o.title),
+                        },
+                        None => format!("in outage {id}"),
+                    },
                 };
                 Suppressed { labels: labels_of(*fp), reason }
             })
@@ -534,14 +697,13 @@ impl Engine {
     /// timers of groups whose key is unchanged. Deliveries in flight stay pending: their
     /// results still write the notification log, so a reload never causes a resend.
     pub fn reload(&mut self, setup: Setup, now: Timestamp) {
-        let timers: HashMap<String, GroupTimer> = self.dispatcher.timers().into_iter().collect();
         self.setup = Arc::new(setup);
+        self.outages.book.set_correlation(self.setup.correlation.clone());
         self.inhibitor = Inhibitor::new(self.setup.inhibit_rules.clone());
-        self.dispatcher = Dispatcher::with_saved_timers(timers);
         for held in self.alerts.values() {
             self.inhibitor.upsert(&held.alert);
-            self.dispatcher.insert(&self.setup.route, &held.alert, held.alert.fingerprint(), now);
         }
+        self.regroup(now);
     }
 
     /// The held alerts.
@@ -569,6 +731,7 @@ impl Engine {
         AlertStatus {
             silenced_by: self.silences.mutes(labels, now),
             inhibited_by: self.inhibitor.mutes(labels, now).map(|fp| fp.to_string()).into_iter().collect(),
+            outage: self.outages.book.scheduled_for(labels, now).map(|o| o.id.clone()),
         }
     }
 

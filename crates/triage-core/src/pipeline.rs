@@ -2,7 +2,7 @@
 //! whether anything changed since the last notification (Alertmanager's dedup stage).
 //!
 //! Every stage returns what happened as a value. Muting follows Alertmanager's order:
-//! inhibition, active time intervals, mute time intervals, silences. The decision compares the
+//! inhibition, scheduled outages, active time intervals, mute time intervals, silences. The decision compares the
 //! flush with the notification log entry of the same group and integration.
 
 use jiff::{SignedDuration, Timestamp};
@@ -30,6 +30,8 @@ pub enum MuteReason {
     Inhibited(Fingerprint),
     /// Silenced by these silence ids.
     Silenced(Vec<String>),
+    /// Inside this scheduled outage (maintenance).
+    Outage(String),
 }
 
 /// Per-alert muting: inhibition and silences, evaluated at flush time.
@@ -38,6 +40,10 @@ pub trait AlertMute {
     fn inhibited_by(&self, labels: &LabelSet, now: Timestamp) -> Option<Fingerprint>;
     /// The ids of the active silences that match the alert.
     fn silenced_by(&self, labels: &LabelSet, now: Timestamp) -> Vec<String>;
+    /// The scheduled outage hiding the alert, if any.
+    fn in_outage(&self, _labels: &LabelSet, _now: Timestamp) -> Option<String> {
+        None
+    }
 }
 
 /// Why an integration was not notified.
@@ -126,6 +132,10 @@ pub fn plan(
     for a in &flush.alerts {
         if let Some(by) = mute.inhibited_by(&a.labels, now) {
             muted.push((a.fingerprint(), MuteReason::Inhibited(by)));
+            continue;
+        }
+        if let Some(id) = mute.in_outage(&a.labels, now) {
+            muted.push((a.fingerprint(), MuteReason::Outage(id)));
             continue;
         }
         kept.push(a);

@@ -10,6 +10,7 @@
 pub mod channels;
 pub mod duration;
 pub mod logwatch;
+pub mod outages;
 pub mod model;
 mod validate;
 
@@ -237,6 +238,14 @@ impl Config {
         names.iter().filter_map(|n| self.time_interval(n)).any(|ti| ti.contains(t))
     }
 
+    /// The `outages` section; the defaults when absent.
+    pub fn outages(&self) -> std::borrow::Cow<'_, outages::OutagesConfig> {
+        match &self.file.outages {
+            Some(o) => std::borrow::Cow::Borrowed(o),
+            None => std::borrow::Cow::Owned(outages::OutagesConfig::default()),
+        }
+    }
+
     /// Template files to load.
     pub fn templates(&self) -> &[String] {
         &self.file.templates
@@ -253,7 +262,7 @@ fn one_line(message: String) -> String {
     }
 }
 
-const TOP_LEVEL_KEYS: &str = "`global`, `route`, `receivers`, `inhibit_rules`, `templates`, `time_intervals`, `mute_time_intervals`, `runbooks`, `logwatch`";
+const TOP_LEVEL_KEYS: &str = "`global`, `route`, `receivers`, `inhibit_rules`, `templates`, `time_intervals`, `mute_time_intervals`, `runbooks`, `logwatch`, `outages`";
 
 /// Reads the file into the model, one piece at a time; `None` when it is not YAML at all.
 fn parse_file(text: &str, diag: &mut Diagnostics) -> Option<ConfigFile> {
@@ -297,6 +306,8 @@ fn parse_file(text: &str, diag: &mut Diagnostics) -> Option<ConfigFile> {
             "runbooks" => file.runbooks = list(value, &path, diag, piece).into_iter().flatten().collect(),
             "logwatch" if value.is_null() => {}
             "logwatch" => file.logwatch = piece(value, &path, diag),
+            "outages" if value.is_null() => {}
+            "outages" => file.outages = piece(value, &path, diag),
             _ => diag.push(path, format!("unknown field `{key}`, expected one of {TOP_LEVEL_KEYS}")),
         }
     }

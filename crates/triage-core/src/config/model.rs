@@ -49,6 +49,9 @@ pub struct ConfigFile {
     /// Node monitoring from shipped logs and agents' samples (triage's own).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logwatch: Option<super::logwatch::LogwatchConfig>,
+    /// Outage sources and correlation (triage's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outages: Option<super::outages::OutagesConfig>,
 }
 
 /// Alertmanager's default PagerDuty events URL.

@@ -24,6 +24,9 @@ pub(crate) fn compile(file: ConfigFile, mut diag: Diagnostics) -> Result<Config,
     if let Some(logwatch) = &file.logwatch {
         check_logwatch(logwatch, &mut diag);
     }
+    if let Some(outages) = &file.outages {
+        check_outages(outages, &mut diag);
+    }
     let time_intervals = check_time_intervals(&file, &mut diag);
     let names: BTreeSet<&str> = time_intervals.iter().map(|t| t.name.as_str()).collect();
     // When a whole section could not be read, references to it cannot be checked.
@@ -290,6 +293,76 @@ fn check_runbooks(file: &ConfigFile, diag: &mut Diagnostics) {
         for (j, l) in rb.links.iter().enumerate() {
             if let Err(e) = crate::template::check_syntax(&l.url) {
                 diag.push(format!("{path}.links[{j}].url"), e);
+            }
+        }
+    }
+}
+
+/// The `outages` section: unique source names, usable URLs, credentials that go together.
+fn check_outages(outages: &super::outages::OutagesConfig, diag: &mut Diagnostics) {
+    use super::outages::OutageSourceType;
+    let mut names = BTreeSet::new();
+    for (i, s) in outages.sources.iter().enumerate() {
+        let path = format!("outages.sources[{i}]");
+        if s.name.trim().is_empty() {
+            diag.push(format!("{path}.name"), "a source needs a name");
+        } else if !names.insert(s.name.as_str()) {
+            diag.push(format!("{path}.name"), format!("source name {:?} is used twice", s.name));
+        }
+        if !(s.url.starts_with("http://") || s.url.starts_with("https://")) {
+            diag.push(format!("{path}.url"), format!("{:?} is not an http(s) URL", s.url));
+        }
+        for (key, value) in [("interval", s.interval), ("timeout", s.timeout)] {
+            if value.is_some_and(|d| d.get() <= jiff::SignedDuration::ZERO) {
+                diag.push(format!("{path}.{key}"), "must be longer than zero");
+            }
+        }
+        if s.max_bytes == Some(0) {
+            diag.push(format!("{path}.max_bytes"), "must be at least 1");
+        }
+        let a = &s.auth;
+        if a.cert_file.is_some() != a.key_file.is_some() {
+            diag.push(format!("{path}.auth"), "cert_file and key_file go together");
+        }
+        if a.proxy_file.is_some() && a.cert_file.is_some() {
+            diag.push(format!("{path}.auth"), "either proxy_file or cert_file/key_file, not both");
+        }
+        if a.username.is_some() != a.password_file.is_some() {
+            diag.push(format!("{path}.auth"), "username and password_file go together");
+        }
+        if a.bearer_token_file.is_some() && a.username.is_some() {
+            diag.push(format!("{path}.auth"), "either bearer_token_file or username/password_file, not both");
+        }
+        if let Some(f) = &s.format
+            && (s.source_type != OutageSourceType::Ggus || !matches!(f.as_str(), "xml" | "csv" | "json"))
+        {
+            diag.push(format!("{path}.format"), "only for type ggus: xml, csv or json");
+        }
+        let ggus_only = [("vo", s.vo.is_some()), ("ticket_alerts", s.ticket_alerts), ("inject_url", s.inject_url.is_some())];
+        for (key, set) in ggus_only {
+            if set && s.source_type != OutageSourceType::Ggus {
+                diag.push(format!("{path}.{key}"), "only for type ggus");
+            }
+        }
+        let ssb_only = [
+            ("database", s.database.is_some()),
+            ("measurement", s.measurement.is_some()),
+            ("grafana_datasource_id", s.grafana_datasource_id.is_some()),
+        ];
+        for (key, set) in ssb_only {
+            if set && s.source_type != OutageSourceType::Ssb {
+                diag.push(format!("{path}.{key}"), "only for type ssb");
+            }
+        }
+    }
+    for (i, names) in [&outages.mapping.site_labels, &outages.mapping.host_labels, &outages.mapping.service_labels]
+        .into_iter()
+        .enumerate()
+    {
+        let key = ["site_labels", "host_labels", "service_labels"][i];
+        for n in names {
+            if !crate::labels::is_valid_label_name(n) {
+                diag.push(format!("outages.mapping.{key}"), format!("{n:?} is not a valid label name"));
             }
         }
     }

@@ -1,9 +1,13 @@
-//! Outage sources' records: GGUS tickets and GOCDB downtimes parsed from their exports.
+//! Outage sources' records (GGUS tickets, GOCDB downtimes, SSB/ServiceNow outages parsed from
+//! their exports), maintenance windows, and which outage covers an alert.
 //!
 //! Every parser here takes the bytes of one document and returns records or an error that
 //! names the line and the record; none does I/O, and hostile input ends in an error, never in
 //! a panic or unbounded memory.
 
+pub mod book;
+pub mod convert;
+pub mod correlate;
 pub mod ggus;
 mod ggus_csv;
 mod ggus_json;
@@ -11,6 +15,8 @@ pub mod ggus_priority;
 pub mod ggus_series;
 mod ggus_xml;
 pub mod gocdb;
+pub mod maintenance;
 pub mod record;
+pub mod tracker;
 pub mod ssb;
 pub mod xml_records;
