@@ -11,13 +11,13 @@ use crate::alert::{Alert, reconcile};
 use crate::dispatch::{Dispatcher, Flush, GroupTimer};
 use crate::inhibit::{InhibitRule, Inhibitor};
 use crate::labels::{Fingerprint, LabelSet};
-use crate::pipeline::{
-    AlertMute, Decision, IntegrationInfo, MuteReason, NotifyLogEntry, SkipReason, TimeMute, log_retention, plan,
-};
 use crate::outage::correlate::Correlation;
 use crate::outage::maintenance::MaintenanceWindow;
 use crate::outage::record::Outage;
 use crate::outage::tracker::{OUTAGE_GROUP_LABEL, OutageTracker, SuppressionEvent};
+use crate::pipeline::{
+    AlertMute, Decision, IntegrationInfo, MuteReason, NotifyLogEntry, SkipReason, TimeMute, log_retention, plan,
+};
 use crate::route::Route;
 use crate::silence::Silences;
 use crate::template::Suppressed;
@@ -381,9 +381,33 @@ impl Engine {
         self.outage_pass(now);
     }
 
+    /// Restores outages and the suppressions in progress at the last stop (from the store),
+    /// without running a pass: the first tick does.
+    pub fn restore_outages(
+        &mut self,
+        outages: Vec<Outage>,
+        windows: Vec<MaintenanceWindow>,
+        open: Vec<(String, Fingerprint)>,
+        now: Timestamp,
+    ) {
+        self.outages.book.set(outages, windows);
+        self.outages.restore(open);
+        self.next_outage_pass = now;
+    }
+
     /// The outages in force (sources', windows' and maintenance alerts').
     pub fn outages(&self) -> impl Iterator<Item = &Outage> {
         self.outages.book.outages()
+    }
+
+    /// The maintenance windows.
+    pub fn windows(&self) -> impl Iterator<Item = &MaintenanceWindow> {
+        self.outages.book.windows()
+    }
+
+    /// Whether the outage `id` holds at `now`.
+    pub fn outage_active(&self, id: &str, now: Timestamp) -> bool {
+        self.outages.book.active(id, now)
     }
 
     /// The scheduled outage hiding an alert now, if any.
@@ -407,8 +431,7 @@ impl Engine {
     fn outage_pass(&mut self, now: Timestamp) {
         self.next_outage_pass = now.saturating_add(OUTAGE_PASS_INTERVAL).unwrap_or(now);
         let alerts = self.alerts.iter().map(|(fp, h)| (*fp, &h.alert));
-        let regroup =
-            self.outages.pass(alerts, self.setup.group_by_outage, self.setup.notify_after_maintenance, now);
+        let regroup = self.outages.pass(alerts, self.setup.group_by_outage, self.setup.notify_after_maintenance, now);
         if regroup {
             self.regroup(now);
         }
@@ -497,7 +520,12 @@ impl Engine {
     /// An alert that still fires after the maintenance that hid it is notified once, even
     /// where the notification log already knew it as firing (notified before the
     /// maintenance began).
-    fn notify_after_maintenance(&self, flush: &Flush, integrations: &[IntegrationInfo], plan: &mut crate::pipeline::Plan) {
+    fn notify_after_maintenance(
+        &self,
+        flush: &Flush,
+        integrations: &[IntegrationInfo],
+        plan: &mut crate::pipeline::Plan,
+    ) {
         let muted: HashSet<Fingerprint> = plan.muted.iter().map(|(fp, _)| *fp).collect();
         let waiting = flush.alerts.iter().any(|a| {
             let fp = a.fingerprint();
@@ -515,8 +543,11 @@ impl Engine {
         resolved.sort_unstable();
         for (decision, integ) in plan.decisions.iter_mut().zip(integrations) {
             if *decision == Decision::Skip(SkipReason::Unchanged) {
-                let alerts =
-                    kept.iter().filter(|a| integ.send_resolved || !a.resolved_at(flush.at)).map(|a| (*a).clone()).collect();
+                let alerts = kept
+                    .iter()
+                    .filter(|a| integ.send_resolved || !a.resolved_at(flush.at))
+                    .map(|a| (*a).clone())
+                    .collect();
                 let entry = NotifyLogEntry { firing: firing.clone(), resolved: resolved.clone(), at: flush.at };
                 *decision = Decision::Send { alerts, entry };
             }

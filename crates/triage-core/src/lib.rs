@@ -7,8 +7,8 @@
 #![warn(missing_docs)]
 
 pub mod alert;
-pub mod classify;
 pub mod anomaly;
+pub mod classify;
 pub mod config;
 pub mod dispatch;
 pub mod engine;

@@ -71,7 +71,8 @@ fn names(out: &Outgoing) -> Vec<String> {
 }
 
 fn gocdb() -> Vec<triage_core::outage::record::Outage> {
-    let xml = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/gocdb/gocdb_get_downtime_sample.xml")).unwrap();
+    let xml = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/gocdb/gocdb_get_downtime_sample.xml"))
+        .unwrap();
     gocdb_outages(&parse_gocdb_downtimes(&xml, 1 << 20).unwrap())
 }
 
@@ -120,7 +121,9 @@ fn gocdb_downtime_hides_exactly_the_alerts_in_its_scope_and_window() {
 
     // After the downtime ends, the alerts that still fire are notified once, saying so.
     let after = run(&mut e, t("2017-01-19T11:00:30Z"), t("2017-01-24T06:00:00Z"));
-    let after: Vec<Outgoing> = after.into_iter().filter(|o| names(o).iter().any(|n| n.contains("ce1."))).collect();
+    let hidden = ["CEDown@ce1.grid.lebedev.ru", "NodeDown@ce1.grid.lebedev.ru:9100"];
+    let after: Vec<Outgoing> =
+        after.into_iter().filter(|o| names(o).iter().any(|n| hidden.contains(&n.as_str()))).collect();
     let mut notified: Vec<String> = after.iter().flat_map(names).collect();
     notified.sort();
     assert!(after.iter().all(|o| o.at >= t("2017-01-23T23:59:00Z")), "nothing before the downtime's end");
@@ -136,7 +139,8 @@ fn gocdb_downtime_hides_exactly_the_alerts_in_its_scope_and_window() {
         .filter(|ev| matches!(ev, SuppressionEvent::Ended { still_firing: true, .. }))
         .collect();
     assert_eq!(ended.len(), 2);
-    assert!(run(&mut e, t("2017-01-24T06:00:30Z"), t("2017-01-24T12:00:00Z")).is_empty(), "notified once");
+    let later = run(&mut e, t("2017-01-24T06:00:30Z"), t("2017-01-24T12:00:00Z"));
+    assert!(later.iter().flat_map(names).all(|n| !hidden.contains(&n.as_str())), "notified once");
 }
 
 #[test]
@@ -162,7 +166,11 @@ fn an_alert_notified_before_the_maintenance_is_notified_again_after_it_if_still_
     let after = run(&mut e, t("2026-03-02T12:00:00Z"), t("2026-03-02T13:00:00Z"));
     assert_eq!(after.len(), 1, "still failing after the maintenance: notified once");
     let note = after[0].alerts[0].annotations.get("note").unwrap();
-    assert_eq!(note, "still failing after the maintenance dCache upgrade (alice) (https://cn.ch/otg/1) ended".replace("cn.ch", "cern.ch"));
+    assert_eq!(
+        note,
+        "still failing after the maintenance dCache upgrade (alice) (https://cn.ch/otg/1) ended"
+            .replace("cn.ch", "cern.ch")
+    );
 }
 
 #[test]
@@ -225,7 +233,12 @@ fn an_open_ticket_turns_the_alerts_of_its_site_into_one_notification_with_the_li
         start,
     );
     let sent = run(&mut e, start, t("2026-03-02T09:00:00Z"));
-    assert_eq!(sent.len(), 2, "one for the ticket's site, one for the other site: {:?}", sent.iter().map(names).collect::<Vec<_>>());
+    assert_eq!(
+        sent.len(),
+        2,
+        "one for the ticket's site, one for the other site: {:?}",
+        sent.iter().map(names).collect::<Vec<_>>()
+    );
     let incident = sent.iter().find(|o| o.group_labels.get("outage").is_some()).unwrap();
     assert_eq!(incident.group_labels.value("outage"), "ggus:145685");
     assert_eq!(incident.alerts.len(), 3);
@@ -253,8 +266,10 @@ fn an_open_ticket_turns_the_alerts_of_its_site_into_one_notification_with_the_li
 fn a_maintenance_alert_hides_the_alerts_of_the_hosts_it_lists_while_it_fires() {
     let start = t("2026-03-02T08:00:00Z");
     let mut e = engine(start);
-    let mut maintenance =
-        alert(&[("alertname", "Maintenance"), ("severity", "maintenance"), ("instance", "vocms01.cern.ch,vocms02.cern.ch")], start);
+    let mut maintenance = alert(
+        &[("alertname", "Maintenance"), ("severity", "maintenance"), ("instance", "vocms01.cern.ch,vocms02.cern.ch")],
+        start,
+    );
     e.ingest(
         vec![
             maintenance.clone(),
@@ -274,7 +289,9 @@ fn a_maintenance_alert_hides_the_alerts_of_the_hosts_it_lists_while_it_fires() {
     let after = run(&mut e, t("2026-03-02T09:00:30Z"), t("2026-03-02T10:00:00Z"));
     let still: Vec<&Outgoing> = after.iter().filter(|o| names(o) == ["NodeDown@vocms01.cern.ch:9100"]).collect();
     assert_eq!(still.len(), 1);
-    assert!(still[0].alerts[0].annotations.value("note").starts_with("still failing after the maintenance Maintenance"));
+    assert!(
+        still[0].alerts[0].annotations.value("note").starts_with("still failing after the maintenance Maintenance")
+    );
 }
 
 #[test]
@@ -288,7 +305,9 @@ fn a_recurring_window_hides_only_inside_its_intervals() {
         owner: "ops".into(),
         starts_at: None,
         ends_at: None,
-        time_intervals: vec![yaml_serde::from_str("weekdays: ['tuesday']\ntimes: [{start_time: '06:00', end_time: '08:00'}]").unwrap()],
+        time_intervals: vec![
+            yaml_serde::from_str("weekdays: ['tuesday']\ntimes: [{start_time: '06:00', end_time: '08:00'}]").unwrap(),
+        ],
         url: None,
         created_at: None,
     };

@@ -60,6 +60,7 @@ pub struct Reloader {
     engine: EngineHandle,
     notifiers: Arc<Notifiers>,
     nodewatch: Arc<NodeWatch>,
+    pollers: Arc<crate::outages::poller::Pollers>,
     metrics: Arc<Metrics>,
     /// The store, for history reads.
     pub store: Arc<SqliteStore>,
@@ -89,6 +90,7 @@ impl Reloader {
         self.engine.send(Command::Reload(Box::new(setup), tx)).await?;
         rx.await.map_err(|_| "engine stopped".to_string())?;
         self.notifiers.swap(built.targets, built.renderer);
+        self.pollers.configure(&config).await;
         let started = self.runtime.load().started;
         self.runtime.store(Arc::new(Runtime::new(yaml, config, started)));
         Ok(())
@@ -186,6 +188,10 @@ pub async fn start(
         .collect();
     tracing::info!(alerts = loaded.alerts.len(), silences = silences.len(), groups = timers.len(), "restored state");
     let mut core = Engine::new(setup, loaded.alerts, Silences::from_silences(silences, now), nflog, timers, now);
+    let outage_sets = crate::outages::restore(&loaded.states);
+    let (all, windows) = outage_sets.flatten();
+    let restored_sources = outage_sets.sources.clone().into_iter().collect();
+    core.restore_outages(all, windows, loaded.open_suppressions.clone(), now);
     let replayed = replay(&mut core, &loaded.ingest_log);
     let unsent = unsent_notifications(&loaded.outbox);
 
@@ -204,9 +210,12 @@ pub async fn start(
         Arc::clone(&notifiers),
         Arc::clone(&metrics),
         Arc::clone(&clock),
+        outage_sets,
     );
     crate::mirror::spawn(Arc::clone(&handle.shared), Arc::clone(&notifiers), mirror);
     nodewatch.spawn(handle.clone(), opts.data_dir.join("logwatch"));
+    let pollers = crate::outages::poller::Pollers::new(handle.clone(), restored_sources);
+    pollers.configure(&config).await;
     let runtime = Arc::new(ArcSwap::from_pointee(Runtime::new(yaml, config, started)));
     let reloader = Arc::new(Reloader {
         config_path: opts.config.clone(),
@@ -214,6 +223,7 @@ pub async fn start(
         engine: handle.clone(),
         notifiers,
         nodewatch: Arc::clone(&nodewatch),
+        pollers,
         metrics,
         store,
         notify_timeout: opts.notify_timeout,

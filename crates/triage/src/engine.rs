@@ -13,6 +13,9 @@ use tokio::sync::{mpsc, oneshot};
 use triage_core::Alert;
 use triage_core::engine::{Engine, Outgoing, Resumed, Setup, StateChange};
 use triage_core::labels::Fingerprint;
+use triage_core::outage::maintenance::MaintenanceWindow;
+use triage_core::outage::record::Outage;
+use triage_core::outage::tracker::SuppressionEvent;
 use triage_core::silence::{PostableSilence, SilenceError};
 
 use crate::clock::Clock;
@@ -21,7 +24,7 @@ use crate::mirror::MirrorTrigger;
 use crate::notify::{Delivery, Failure, Notifiers};
 use crate::outbox::{OutboxEntry, OutboxState, OutboxUpdate};
 use crate::store::writer::StoreWriter;
-use crate::store::{LoggedBatch, NotificationRecord, Transition, Write};
+use crate::store::{LoggedBatch, NotificationRecord, SuppressionRow, Transition, Write};
 
 /// How long expired silences are kept (Alertmanager's default data retention).
 pub const SILENCE_RETENTION: SignedDuration = SignedDuration::from_hours(120);
@@ -50,6 +53,35 @@ pub enum Command {
     Reload(Box<Setup>, oneshot::Sender<()>),
     /// A delivery finished.
     Delivered(Box<Finished>),
+    /// A source's outages as last fetched and parsed (its last good state).
+    Outages(String, Vec<Outage>),
+    /// Create or replace a maintenance window; answered with it (id assigned) once committed.
+    PutWindow(Box<MaintenanceWindow>, oneshot::Sender<Result<MaintenanceWindow, String>>),
+    /// End a maintenance window now; answered with it once committed.
+    EndWindow(String, oneshot::Sender<Result<MaintenanceWindow, String>>),
+    /// Drop the outages of a source that is no longer configured.
+    ForgetSource(String),
+}
+
+/// The state namespace of each source's last good outages.
+pub const OUTAGES_NS: &str = "outages";
+/// The state namespace of maintenance windows.
+pub const WINDOWS_NS: &str = "maintenance";
+
+/// Outages known to the loop: each source's last good set and the maintenance windows.
+#[derive(Clone, Debug, Default)]
+pub struct OutageSets {
+    /// Source name → its outages.
+    pub sources: std::collections::BTreeMap<String, Vec<Outage>>,
+    /// Window id → window.
+    pub windows: std::collections::BTreeMap<String, MaintenanceWindow>,
+}
+
+impl OutageSets {
+    /// Every source's outages, then the windows, for the engine.
+    pub fn flatten(&self) -> (Vec<Outage>, Vec<MaintenanceWindow>) {
+        (self.sources.values().flatten().cloned().collect(), self.windows.values().cloned().collect())
+    }
 }
 
 /// A finished delivery, for the loop to record.
@@ -137,6 +169,7 @@ pub fn spawn(
     notifiers: Arc<Notifiers>,
     metrics: Arc<Metrics>,
     clock: Arc<dyn Clock>,
+    outages: OutageSets,
 ) -> EngineHandle {
     let (tx, rx) = mpsc::channel(4096);
     let shared = Arc::new(Shared { engine: RwLock::new(engine), metrics, clock });
@@ -155,6 +188,7 @@ pub fn spawn(
         next_outbox_id: outbox_max_id + 1,
         mirror,
         turn: Turn::default(),
+        outages,
     };
     tokio::spawn(lp.run(rx, unsent));
     handle
@@ -181,6 +215,8 @@ struct Loop {
     mirror: MirrorTrigger,
     /// What this turn of the loop must commit.
     turn: Turn,
+    /// Sources' outages and maintenance windows.
+    outages: OutageSets,
 }
 
 /// The writes of one turn of the loop, and who waits for them.
@@ -370,8 +406,69 @@ impl Loop {
                     let _ = done.send(());
                 }
                 Command::Delivered(done) => writes.extend(self.record_delivery(&mut engine, *done, now)),
+                Command::Outages(source, outages) => {
+                    let json = serde_json::to_string(&outages).unwrap_or_default();
+                    writes.push(Write::State(OUTAGES_NS, source.clone(), Some(json), now));
+                    self.outages.sources.insert(source, outages);
+                    let (all, windows) = self.outages.flatten();
+                    engine.set_outages(all, windows, now);
+                }
+                Command::ForgetSource(source) => {
+                    if self.outages.sources.remove(&source).is_some() {
+                        writes.push(Write::State(OUTAGES_NS, source, None, now));
+                        let (all, windows) = self.outages.flatten();
+                        engine.set_outages(all, windows, now);
+                    }
+                }
+                Command::PutWindow(window, done) => {
+                    let res = self.outages.put_window(*window, now);
+                    if let Ok(w) = &res {
+                        writes.push(window_write(w, now));
+                        let (all, windows) = self.outages.flatten();
+                        engine.set_outages(all, windows, now);
+                    }
+                    let fut = self.writer.commit(std::mem::take(&mut writes));
+                    tokio::spawn(async move {
+                        let res = match (res, fut.await) {
+                            (Ok(w), Ok(())) => Ok(w),
+                            (Ok(_), Err(e)) => Err(format!("store: {e}")),
+                            (Err(e), _) => Err(e),
+                        };
+                        let _ = done.send(res);
+                    });
+                }
+                Command::EndWindow(id, done) => {
+                    let res = match self.outages.windows.get_mut(&id) {
+                        None => Err(format!("no maintenance window {id}")),
+                        Some(w) if w.ends_at.is_some_and(|e| e <= now) => {
+                            Err(format!("maintenance window {id} already ended"))
+                        }
+                        Some(w) => {
+                            w.ends_at = Some(now);
+                            if w.starts_at.is_some_and(|s| s > now) {
+                                w.starts_at = Some(now);
+                            }
+                            Ok(w.clone())
+                        }
+                    };
+                    if let Ok(w) = &res {
+                        writes.push(window_write(w, now));
+                        let (all, windows) = self.outages.flatten();
+                        engine.set_outages(all, windows, now);
+                    }
+                    let fut = self.writer.commit(std::mem::take(&mut writes));
+                    tokio::spawn(async move {
+                        let res = match (res, fut.await) {
+                            (Ok(w), Ok(())) => Ok(w),
+                            (Ok(_), Err(e)) => Err(format!("store: {e}")),
+                            (Err(e), _) => Err(e),
+                        };
+                        let _ = done.send(res);
+                    });
+                }
             }
         }
+        writes.extend(suppression_writes(&mut engine));
         if !ingest.is_empty() {
             let received = ingest.len();
             let ing = engine.ingest(ingest, now);
@@ -432,9 +529,9 @@ impl Loop {
         let mut engine = self.shared.engine.write();
         let tick = engine.tick(now);
         let timers = engine.take_dirty_timers();
+        let mut writes = suppression_writes(&mut engine);
         drop(engine);
         self.shared.metrics.observe_stage("dispatch", started.elapsed().as_secs_f64());
-        let mut writes = Vec::new();
         for (key, entry, expires) in &tick.logged {
             let body = serde_json::to_string(&crate::nflog::EntryJson::from(entry)).unwrap_or_default();
             writes.push(Write::NotifyLog(key.clone(), body, *expires));
@@ -617,6 +714,48 @@ impl Loop {
         self.shared.metrics.alerts.get_or_create(&KindLabel { kind: "resolved".into() }).set(total - firing);
         self.writer.submit(writes);
     }
+}
+
+impl OutageSets {
+    /// Checks a window and gives it an id when new; keeps it in the set.
+    fn put_window(&mut self, mut window: MaintenanceWindow, now: Timestamp) -> Result<MaintenanceWindow, String> {
+        window.compile().map_err(|e| e.to_string())?;
+        if window.id.is_empty() {
+            window.id = uuid::Uuid::new_v4().to_string();
+        } else if !self.windows.contains_key(&window.id) {
+            return Err(format!("no maintenance window {} (leave id empty to create one)", window.id));
+        }
+        if window.created_at.is_none() {
+            window.created_at = Some(now);
+        }
+        self.windows.insert(window.id.clone(), window.clone());
+        Ok(window)
+    }
+}
+
+fn window_write(w: &MaintenanceWindow, now: Timestamp) -> Write {
+    Write::State(WINDOWS_NS, w.id.clone(), Some(serde_json::to_string(w).unwrap_or_default()), now)
+}
+
+/// The suppressions that began or ended, for the store.
+fn suppression_writes(engine: &mut Engine) -> Vec<Write> {
+    engine
+        .take_suppression_events()
+        .into_iter()
+        .map(|ev| match ev {
+            SuppressionEvent::Began { outage, fingerprint, labels, at } => Write::SuppressionBegan(SuppressionRow {
+                outage_id: outage,
+                fingerprint,
+                labels_json: serde_json::to_string(&labels).unwrap_or_default(),
+                began_at: at,
+                ended_at: None,
+                still_firing: None,
+            }),
+            SuppressionEvent::Ended { outage, fingerprint, at, still_firing } => {
+                Write::SuppressionEnded(outage, fingerprint, at, still_firing)
+            }
+        })
+        .collect()
 }
 
 fn silence_writes(engine: &Engine, id: &str, now: Timestamp) -> Vec<Write> {

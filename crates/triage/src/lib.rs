@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod mirror;
 pub mod nflog;
 pub mod notify;
+pub mod outages;
 pub mod outbox;
 pub mod setup;
 pub mod ssb_source;

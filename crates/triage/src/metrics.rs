@@ -28,6 +28,23 @@ pub struct IntegrationLabel {
     pub integration: String,
 }
 
+/// The labels of outage source metrics.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SourceLabel {
+    /// The source's configured name.
+    pub source: String,
+}
+
+/// The labels of outage source errors.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SourceErrorLabel {
+    /// The source's configured name.
+    pub source: String,
+    /// `fetch` (unreachable, timeout, HTTP error), `parse` (unreadable answer), `poll` (one
+    /// of the two, from a client doing both) or `inject` (writing ticket series).
+    pub stage: String,
+}
+
 /// Every metric triage exports.
 pub struct Metrics {
     registry: Registry,
@@ -65,6 +82,14 @@ pub struct Metrics {
     pub logwatch_hosts: Gauge,
     /// Node rule alerts handed to the engine, by `firing`/`resolved`.
     pub logwatch_alerts: Family<KindLabel, Counter>,
+    /// Whether the last poll of each outage source succeeded (1) or failed (0).
+    pub outage_source_up: Family<SourceLabel, Gauge>,
+    /// Failed polls per outage source and stage.
+    pub outage_source_errors: Family<SourceErrorLabel, Counter>,
+    /// When each outage source was last polled successfully (Unix seconds).
+    pub outage_source_last_success: Family<SourceLabel, Gauge>,
+    /// Outages each source holds as its last good state.
+    pub outage_source_outages: Family<SourceLabel, Gauge>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -98,6 +123,10 @@ impl Metrics {
             logwatch_read_errors: Counter::default(),
             logwatch_hosts: Gauge::default(),
             logwatch_alerts: Family::default(),
+            outage_source_up: Family::default(),
+            outage_source_errors: Family::default(),
+            outage_source_last_success: Family::default(),
+            outage_source_outages: Family::default(),
             registry: Registry::with_prefix("triage"),
         };
         let registry = &mut m.registry;
@@ -134,6 +163,22 @@ impl Metrics {
         registry.register("logwatch_read_errors", "Failed reads of followed log files", m.logwatch_read_errors.clone());
         registry.register("logwatch_hosts", "Hosts whose node series are kept", m.logwatch_hosts.clone());
         registry.register("logwatch_alerts", "Node rule alerts handed to the engine", m.logwatch_alerts.clone());
+        registry.register(
+            "outage_source_up",
+            "Whether the last poll of an outage source succeeded",
+            m.outage_source_up.clone(),
+        );
+        registry.register("outage_source_errors", "Failed polls of an outage source", m.outage_source_errors.clone());
+        registry.register(
+            "outage_source_last_success_timestamp_seconds",
+            "When an outage source was last polled successfully",
+            m.outage_source_last_success.clone(),
+        );
+        registry.register(
+            "outage_source_outages",
+            "Outages held as a source's last good state",
+            m.outage_source_outages.clone(),
+        );
         m
     }
 

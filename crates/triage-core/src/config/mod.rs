@@ -10,8 +10,8 @@
 pub mod channels;
 pub mod duration;
 pub mod logwatch;
-pub mod outages;
 pub mod model;
+pub mod outages;
 mod validate;
 
 use std::collections::BTreeSet;

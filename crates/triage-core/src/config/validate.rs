@@ -338,7 +338,8 @@ fn check_outages(outages: &super::outages::OutagesConfig, diag: &mut Diagnostics
         {
             diag.push(format!("{path}.format"), "only for type ggus: xml, csv or json");
         }
-        let ggus_only = [("vo", s.vo.is_some()), ("ticket_alerts", s.ticket_alerts), ("inject_url", s.inject_url.is_some())];
+        let ggus_only =
+            [("vo", s.vo.is_some()), ("ticket_alerts", s.ticket_alerts), ("inject_url", s.inject_url.is_some())];
         for (key, set) in ggus_only {
             if set && s.source_type != OutageSourceType::Ggus {
                 diag.push(format!("{path}.{key}"), "only for type ggus");
@@ -354,6 +355,12 @@ fn check_outages(outages: &super::outages::OutagesConfig, diag: &mut Diagnostics
                 diag.push(format!("{path}.{key}"), "only for type ssb");
             }
         }
+    }
+    if outages.sources.iter().filter(|s| s.ticket_alerts).count() > 1 {
+        diag.push(
+            "outages.sources",
+            "ticket_alerts may be on for one GGUS source only (ticket alerts are told apart by their labels)",
+        );
     }
     for (i, names) in [&outages.mapping.site_labels, &outages.mapping.host_labels, &outages.mapping.service_labels]
         .into_iter()

@@ -91,6 +91,11 @@ impl OutageBook {
         self.entries.iter().chain(&self.from_alerts).map(|e| &e.outage)
     }
 
+    /// The maintenance windows.
+    pub fn windows(&self) -> impl Iterator<Item = &MaintenanceWindow> {
+        self.entries.iter().filter_map(|e| e.window.as_ref().map(|(w, _)| w))
+    }
+
     /// The outage with this id.
     pub fn get(&self, id: &str) -> Option<&Outage> {
         self.outages().find(|o| o.id == id)
@@ -112,7 +117,13 @@ impl OutageBook {
         };
         let mut found = self.entries.iter().filter(covers).chain(self.from_alerts.iter().filter(covers));
         let first = found.next()?;
-        Some(&found.fold(first, |best, e| if (e.outage.starts_at, &e.outage.id) < (best.outage.starts_at, &best.outage.id) { e } else { best }).outage)
+        Some(
+            &found
+                .fold(first, |best, e| {
+                    if (e.outage.starts_at, &e.outage.id) < (best.outage.starts_at, &best.outage.id) { e } else { best }
+                })
+                .outage,
+        )
     }
 
     /// The scheduled outage (maintenance) hiding an alert at `now`. Maintenance alerts are

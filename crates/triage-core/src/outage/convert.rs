@@ -49,7 +49,12 @@ pub fn ggus_outage(ticket: &GgusTicket, first_seen: Timestamp) -> Option<Outage>
 
 /// An open ticket as an alert, firing since `first_seen` and, like any pushed alert, ending
 /// after `resolve_timeout` unless posted again (each poll posts it again).
-pub fn ggus_alert(ticket: &GgusTicket, first_seen: Timestamp, now: Timestamp, resolve_timeout: SignedDuration) -> Alert {
+pub fn ggus_alert(
+    ticket: &GgusTicket,
+    first_seen: Timestamp,
+    now: Timestamp,
+    resolve_timeout: SignedDuration,
+) -> Alert {
     let id = ticket.ticket_id.trim();
     let mut labels = LabelSet::from_pairs([
         ("alertname", format!("ggus-{id}").as_str()),

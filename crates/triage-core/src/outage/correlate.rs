@@ -107,7 +107,9 @@ pub fn host_of(value: &str) -> String {
 
 /// Equal, or one is the other's first label (a short name and its fully qualified form).
 fn same_host(a: &str, b: &str) -> bool {
-    a == b || a.strip_prefix(b).is_some_and(|r| r.starts_with('.')) || b.strip_prefix(a).is_some_and(|r| r.starts_with('.'))
+    a == b
+        || a.strip_prefix(b).is_some_and(|r| r.starts_with('.'))
+        || b.strip_prefix(a).is_some_and(|r| r.starts_with('.'))
 }
 
 #[cfg(test)]

@@ -57,13 +57,17 @@ impl MaintenanceWindow {
     /// Checks it and compiles its matchers.
     pub fn compile(&self) -> Result<Vec<Matcher>, WindowError> {
         if self.matchers.is_empty() {
-            return Err(WindowError("at least one matcher is required (a window covering everything is a silence of everything)".into()));
+            return Err(WindowError(
+                "at least one matcher is required (a window covering everything is a silence of everything)".into(),
+            ));
         }
         if self.reason.trim().is_empty() || self.owner.trim().is_empty() {
             return Err(WindowError("reason and owner are required".into()));
         }
         if self.time_intervals.is_empty() && (self.starts_at.is_none() || self.ends_at.is_none()) {
-            return Err(WindowError("a one-off window needs startsAt and endsAt; a recurring one needs timeIntervals".into()));
+            return Err(WindowError(
+                "a one-off window needs startsAt and endsAt; a recurring one needs timeIntervals".into(),
+            ));
         }
         if let (Some(s), Some(e)) = (self.starts_at, self.ends_at)
             && e <= s
@@ -176,7 +180,9 @@ mod tests {
         let mut w = window();
         w.starts_at = None;
         w.ends_at = None;
-        w.time_intervals = vec![yaml_serde::from_str("weekdays: ['tuesday']\ntimes: [{start_time: '06:00', end_time: '08:00'}]").unwrap()];
+        w.time_intervals = vec![
+            yaml_serde::from_str("weekdays: ['tuesday']\ntimes: [{start_time: '06:00', end_time: '08:00'}]").unwrap(),
+        ];
         assert!(w.compile().is_ok());
         assert!(w.active_at(t("2026-03-03T07:00:00Z")), "a Tuesday at 07:00");
         assert!(!w.active_at(t("2026-03-03T09:00:00Z")));
@@ -202,7 +208,11 @@ mod tests {
     #[test]
     fn maintenance_alert_lists_its_hosts() {
         let alert = Alert {
-            labels: LabelSet::from_pairs([("alertname", "Maintenance"), ("severity", "maintenance"), ("instance", "ce1.x.org:9100, se2.x.org;vm3")]),
+            labels: LabelSet::from_pairs([
+                ("alertname", "Maintenance"),
+                ("severity", "maintenance"),
+                ("instance", "ce1.x.org:9100, se2.x.org;vm3"),
+            ]),
             annotations: LabelSet::default(),
             starts_at: t("2026-03-02T08:00:00Z"),
             ends_at: None,

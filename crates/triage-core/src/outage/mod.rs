@@ -17,6 +17,6 @@ mod ggus_xml;
 pub mod gocdb;
 pub mod maintenance;
 pub mod record;
-pub mod tracker;
 pub mod ssb;
+pub mod tracker;
 pub mod xml_records;

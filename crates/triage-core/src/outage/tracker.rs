@@ -120,8 +120,11 @@ impl OutageTracker {
         notify_after: bool,
         now: Timestamp,
     ) -> bool {
-        let declared: Vec<Outage> =
-            alerts.clone().filter(|(_, a)| !a.resolved_at(now)).filter_map(|(_, a)| maintenance_alert_outage(a)).collect();
+        let declared: Vec<Outage> = alerts
+            .clone()
+            .filter(|(_, a)| !a.resolved_at(now))
+            .filter_map(|(_, a)| maintenance_alert_outage(a))
+            .collect();
         if !declared.is_empty() || !self.book.is_empty() {
             self.book.set_alert_outages(declared);
         }
@@ -140,7 +143,8 @@ impl OutageTracker {
                 if let Some(new) = hiding {
                     // It began when both the alert and the outage had begun.
                     let at = alert.starts_at.max(new.starts_at).min(now);
-                    self.hidden.insert(fp, Hidden { outage: new.id.clone(), described: describe(&new), ends_at: new.ends_at });
+                    self.hidden
+                        .insert(fp, Hidden { outage: new.id.clone(), described: describe(&new), ends_at: new.ends_at });
                     self.after_maintenance.remove(&fp);
                     self.events.push(SuppressionEvent::Began {
                         outage: new.id,
@@ -188,6 +192,18 @@ impl OutageTracker {
         if still_firing && notify_after && ended {
             let note = format!("still failing after the maintenance {} ended", hidden.described);
             self.after_maintenance.insert(fp, note);
+        }
+    }
+
+    /// Takes back the suppressions in progress when triage stopped (after the book is
+    /// filled), so that the next pass ends them, or keeps them, as if it had never stopped.
+    pub fn restore(&mut self, open: impl IntoIterator<Item = (String, Fingerprint)>) {
+        for (outage, fp) in open {
+            let (described, ends_at) = match self.book.get(&outage) {
+                Some(o) => (describe(o), o.ends_at),
+                None => (outage.clone(), None),
+            };
+            self.hidden.entry(fp).or_insert(Hidden { outage, described, ends_at });
         }
     }
 

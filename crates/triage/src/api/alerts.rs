@@ -145,6 +145,10 @@ pub fn write_alert(out: &mut Vec<u8>, l: &Listed) {
     push_str_list(out, &l.status.inhibited_by);
     out.extend_from_slice(b",\"silencedBy\":");
     push_str_list(out, &l.status.silenced_by);
+    if let Some(outage) = &l.status.outage {
+        out.extend_from_slice(b",\"outage\":");
+        push_str(out, outage);
+    }
     out.extend_from_slice(b",\"state\":\"");
     out.extend_from_slice(l.status.state().as_bytes());
     out.extend_from_slice(b"\"},\"updatedAt\":\"");
@@ -295,7 +299,7 @@ mod tests {
         let listed = Listed {
             fp: alert.fingerprint(),
             alert: Arc::new(alert.clone()),
-            status: AlertStatus { silenced_by: vec!["s-1".into()], inhibited_by: vec![] },
+            status: AlertStatus { silenced_by: vec!["s-1".into()], inhibited_by: vec![], outage: None },
             receivers: vec!["team-a".into(), "b\"".into()],
         };
         let mut out = Vec::new();

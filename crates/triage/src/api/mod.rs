@@ -1,4 +1,5 @@
-//! The HTTP surface: Alertmanager's API v2, health and reload endpoints, and `/metrics`.
+//! The HTTP surface: Alertmanager's API v2, health and reload endpoints, `/metrics`, and
+//! triage's own endpoints (history, notifications, deliveries, nodes, outages, maintenances).
 //! Handlers are thin: they parse, ask the engine or read its state, and map errors with
 //! [`error::ApiError`].
 
@@ -6,6 +7,7 @@ pub mod alerts;
 pub mod error;
 pub mod groups;
 pub mod nodes;
+pub mod outages;
 pub mod query;
 pub mod silences;
 pub mod status;
@@ -54,6 +56,11 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/api/v2/deliveries", get(status::deliveries))
         .route("/api/v2/nodes", get(nodes::list))
         .route("/api/v2/nodes/samples", post(nodes::push))
+        .route("/api/v2/outages", get(outages::list))
+        .route("/api/v2/outages/{id}/suppressions", get(outages::suppressions_of))
+        .route("/api/v2/suppressions", get(outages::suppressions))
+        .route("/api/v2/maintenances", get(outages::list_windows).post(outages::put_window))
+        .route("/api/v2/maintenance/{id}", axum::routing::delete(outages::end_window))
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(error::count_requests))
         .layer(DefaultBodyLimit::disable())

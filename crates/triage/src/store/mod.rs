@@ -117,6 +117,57 @@ pub enum Write {
     OutboxUpdate(crate::outbox::OutboxUpdate),
     /// Drop closed outbox entries last changed before this time.
     OutboxPrune(Timestamp),
+    /// Set (or, with `None`, delete) a named state value: namespace, key, JSON, when.
+    State(&'static str, String, Option<String>, Timestamp),
+    /// An outage began hiding an alert (ignored when that suppression is already open).
+    SuppressionBegan(SuppressionRow),
+    /// An outage stopped hiding an alert: outage id, alert, when, whether it still fired.
+    SuppressionEnded(String, Fingerprint, Timestamp, bool),
+}
+
+/// One suppression: an outage hiding an alert, from when to when.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SuppressionRow {
+    /// The outage.
+    pub outage_id: String,
+    /// The alert.
+    #[serde(serialize_with = "fingerprint_hex")]
+    pub fingerprint: Fingerprint,
+    /// The alert's labels as JSON.
+    #[serde(rename = "labels", serialize_with = "raw_json")]
+    pub labels_json: String,
+    /// When the outage began hiding it.
+    pub began_at: Timestamp,
+    /// When it stopped; open when absent.
+    pub ended_at: Option<Timestamp>,
+    /// Whether the alert still fired when the suppression ended.
+    pub still_firing: Option<bool>,
+}
+
+fn fingerprint_hex<S: serde::Serializer>(fp: &Fingerprint, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&fp.to_string())
+}
+
+fn raw_json<S: serde::Serializer>(json: &str, s: S) -> Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(v) => v.serialize(s),
+        Err(_) => s.serialize_str(json),
+    }
+}
+
+/// A suppression query.
+#[derive(Clone, Debug, Default)]
+pub struct SuppressionQuery {
+    /// Only this outage.
+    pub outage_id: Option<String>,
+    /// Only this alert.
+    pub fingerprint: Option<Fingerprint>,
+    /// Only open ones.
+    pub open_only: bool,
+    /// At most this many rows, newest first (0: 1000).
+    pub limit: u32,
 }
 
 /// Everything loaded at start.
@@ -136,6 +187,10 @@ pub struct Loaded {
     pub outbox: Vec<(i64, u32, String)>,
     /// The highest outbox id ever used.
     pub outbox_max_id: i64,
+    /// Named state values: (namespace, key, JSON).
+    pub states: Vec<(String, String, String)>,
+    /// Suppressions in progress: (outage id, alert).
+    pub open_suppressions: Vec<(String, Fingerprint)>,
 }
 
 /// A history query.
@@ -169,6 +224,11 @@ pub trait Store: Send + Sync + 'static {
         state: Option<crate::outbox::OutboxState>,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<crate::outbox::OutboxRow>, StoreError>> + Send;
+    /// Reads suppressions, newest first.
+    fn suppressions(
+        &self,
+        q: &SuppressionQuery,
+    ) -> impl Future<Output = Result<Vec<SuppressionRow>, StoreError>> + Send;
 }
 
 /// Microseconds since the epoch, the stored time unit.

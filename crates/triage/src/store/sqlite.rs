@@ -13,8 +13,8 @@ use super::sqlite_rows as rows;
 use crate::outbox::{OutboxRow, OutboxState};
 
 use super::{
-    HistoryQuery, Loaded, LoggedBatch, NotificationRecord, NotifyLogKey, Store, StoreError, Transition, Write,
-    from_micros, to_micros,
+    HistoryQuery, Loaded, LoggedBatch, NotificationRecord, NotifyLogKey, Store, StoreError, SuppressionQuery,
+    SuppressionRow, Transition, Write, from_micros, to_micros,
 };
 
 /// The schema, in order. Each entry runs once, recorded in `schema_version`.
@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../../migrations/sqlite/0002_ingest_log.sql")),
     (3, include_str!("../../migrations/sqlite/0003_outbox.sql")),
+    (4, include_str!("../../migrations/sqlite/0004_outages.sql")),
 ];
 
 /// Rows per multi-row INSERT (8 parameters each stays under SQLite's limit).
@@ -153,6 +154,15 @@ impl Store for SqliteStore {
         }
         out.outbox_max_id =
             sqlx::query("SELECT COALESCE(MAX(id), 0) FROM outbox").fetch_one(&self.pool).await?.get::<i64, _>(0);
+        for r in sqlx::query("SELECT ns, key, value FROM state ORDER BY ns, key").fetch_all(&self.pool).await? {
+            out.states.push((r.get(0), r.get(1), r.get(2)));
+        }
+        for r in sqlx::query("SELECT outage_id, fingerprint FROM suppressions WHERE ended_at IS NULL ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            out.open_suppressions.push((r.get(0), Fingerprint(r.get::<i64, _>(1) as u64)));
+        }
         Ok(out)
     }
 
@@ -301,6 +311,51 @@ impl Store for SqliteStore {
                     | Write::Notifications(_)
                     | Write::OutboxPut(_)
                     | Write::OutboxUpdate(_) => unreachable!("written in runs above"),
+                    Write::State(ns, key, value, at) => match value {
+                        Some(v) => {
+                            sqlx::query(
+                                "INSERT OR REPLACE INTO state (ns, key, value, updated_at) VALUES (?, ?, ?, ?)",
+                            )
+                            .bind(*ns)
+                            .bind(key.as_str())
+                            .bind(v.as_str())
+                            .bind(to_micros(*at))
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        None => {
+                            sqlx::query("DELETE FROM state WHERE ns = ? AND key = ?")
+                                .bind(*ns)
+                                .bind(key.as_str())
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                    },
+                    Write::SuppressionBegan(row) => {
+                        sqlx::query(
+                            "INSERT INTO suppressions (outage_id, fingerprint, labels, began_at) \
+                             SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM suppressions \
+                             WHERE outage_id = ?1 AND fingerprint = ?2 AND ended_at IS NULL)",
+                        )
+                        .bind(row.outage_id.as_str())
+                        .bind(row.fingerprint.0 as i64)
+                        .bind(row.labels_json.as_str())
+                        .bind(to_micros(row.began_at))
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    Write::SuppressionEnded(outage, fp, at, still_firing) => {
+                        sqlx::query(
+                            "UPDATE suppressions SET ended_at = ?, still_firing = ? \
+                             WHERE outage_id = ? AND fingerprint = ? AND ended_at IS NULL",
+                        )
+                        .bind(to_micros(*at))
+                        .bind(*still_firing as i64)
+                        .bind(outage.as_str())
+                        .bind(fp.0 as i64)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
                     Write::OutboxPrune(before) => {
                         sqlx::query("DELETE FROM outbox WHERE state NOT IN ('pending', 'retrying') AND updated_at < ?")
                             .bind(to_micros(*before))
@@ -416,5 +471,31 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn suppressions(&self, q: &SuppressionQuery) -> Result<Vec<SuppressionRow>, StoreError> {
+        let limit = if q.limit == 0 { 1000 } else { q.limit.min(100_000) } as i64;
+        let rows = sqlx::query(
+            "SELECT outage_id, fingerprint, labels, began_at, ended_at, still_firing FROM suppressions \
+             WHERE (?1 IS NULL OR outage_id = ?1) AND (?2 IS NULL OR fingerprint = ?2) \
+             AND (?3 = 0 OR ended_at IS NULL) ORDER BY began_at DESC, id DESC LIMIT ?4",
+        )
+        .bind(q.outage_id.as_deref())
+        .bind(q.fingerprint.map(|fp| fp.0 as i64))
+        .bind(q.open_only as i64)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| SuppressionRow {
+                outage_id: r.get(0),
+                fingerprint: Fingerprint(r.get::<i64, _>(1) as u64),
+                labels_json: r.get(2),
+                began_at: from_micros(r.get(3)),
+                ended_at: r.get::<Option<i64>, _>(4).map(from_micros),
+                still_firing: r.get::<Option<i64>, _>(5).map(|v| v != 0),
+            })
+            .collect())
     }
 }
