@@ -222,6 +222,21 @@ const INVALID: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "bad-outages.yml",
+        &[
+            "outages.sources[0].url: \"ftp://ggus.example.org/export\" is not an http(s) URL",
+            "outages.sources[0].auth: cert_file and key_file go together",
+            "outages.sources[0].format: only for type ggus: xml, csv or json",
+            r#"outages.sources[1].name: source name "ggus" is used twice"#,
+            "outages.sources[1].interval: must be longer than zero",
+            "outages.sources[1].vo: only for type ggus",
+            "outages.sources[2].auth: either bearer_token_file or username/password_file, not both",
+            "outages.sources: ticket_alerts may be on for one GGUS source only",
+            r#"outages.mapping.site_labels: "bad label" is not a valid label name"#,
+            "outages.sources[4].type: unknown variant `nagios`",
+        ],
+    ),
+    (
         "many-errors.yml",
         &[
             "route.group_by: cannot have wildcard group_by",

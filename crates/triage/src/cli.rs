@@ -1,6 +1,6 @@
 //! The command line: `triage serve`, `triage check-config`, `triage template render`,
 //! `triage agent`, `triage ggus`, `triage anomaly`,
-//! `triage train`, `triage eval`, `triage --version`.
+//! `triage maintenance`, `triage train`, `triage eval`, `triage --version`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -129,6 +129,11 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::anomaly_cli::AnomalyAction,
     },
+    /// Maintenance windows on a running triage: add, list, end.
+    Maintenance {
+        #[command(subcommand)]
+        action: crate::maintenance_cli::MaintenanceAction,
+    },
     /// Trains a classification model from labelled alert history.
     Train(crate::classify_cli::TrainArgs),
     /// Evaluates models.
@@ -208,6 +213,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Ggus { action } => crate::ggus_cli::run(action),
         Command::Anomaly { action } => crate::anomaly_cli::run(action),
+        Command::Maintenance { action } => crate::maintenance_cli::run(action),
         Command::Train(args) => crate::classify_cli::train(args),
         Command::Eval { action } => crate::classify_cli::eval(action),
         Command::Agent {

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod ggus_cli;
 pub mod ggus_fetch;
 pub mod logwatch;
+pub mod maintenance_cli;
 pub mod metrics;
 pub mod mirror;
 pub mod nflog;

@@ -4,8 +4,10 @@
 //! One request per call, no loop and no state: a poller calls [`fetch_ssb`] or
 //! [`fetch_servicenow`] on its own schedule with its own `reqwest::Client`, whose timeout
 //! bounds each request. Bodies are read up to the endpoint's byte cap and parsed by
-//! `triage_core::outage::ssb`. Every failure is one line naming the server and the cause:
-//! unreachable, timed out, HTTP status with the server's error text, or an unreadable body.
+//! `triage_core::outage::ssb`. Every failure is one line naming the server (its URL without
+//! credentials or query, see [`server_name`]) and the cause: unreachable, timed out, HTTP
+//! status with the server's error text, or an unreadable body. Passwords and tokens appear
+//! neither in errors (even when a server echoes them back) nor in `Debug` output.
 
 use std::fmt;
 
@@ -42,12 +44,12 @@ impl fmt::Debug for InfluxAccess {
         match self {
             InfluxAccess::Direct { base_url, basic_auth } => f
                 .debug_struct("Direct")
-                .field("base_url", base_url)
+                .field("base_url", &server_name(base_url))
                 .field("basic_auth", &basic_auth.as_ref().map(|(user, _)| (user, "<redacted>")))
                 .finish(),
             InfluxAccess::GrafanaProxy { base_url, datasource_id, .. } => f
                 .debug_struct("GrafanaProxy")
-                .field("base_url", base_url)
+                .field("base_url", &server_name(base_url))
                 .field("datasource_id", datasource_id)
                 .field("bearer_token", &"<redacted>")
                 .finish(),
@@ -111,8 +113,14 @@ pub async fn fetch_ssb(
         InfluxAccess::Direct { basic_auth: None, .. } => request,
         InfluxAccess::GrafanaProxy { bearer_token, .. } => request.bearer_auth(bearer_token),
     };
-    let body = send_capped(request, &base, "SSB InfluxDB", endpoint.limits.max_bytes).await?;
-    let rows = parse_influx_outages(&body, &endpoint.limits).map_err(|e| format!("SSB InfluxDB at {base}: {e}"))?;
+    let server = server_name(&base);
+    let secrets: Vec<&str> = match &endpoint.access {
+        InfluxAccess::Direct { basic_auth, .. } => basic_auth.iter().map(|(_, password)| password.as_str()).collect(),
+        InfluxAccess::GrafanaProxy { bearer_token, .. } => vec![bearer_token.as_str()],
+    };
+    let body = send_capped(request, &server, "SSB InfluxDB", endpoint.limits.max_bytes, &secrets).await?;
+    let rows = parse_influx_outages(&body, &endpoint.limits)
+        .map_err(|e| one_line(&format!("SSB InfluxDB at {server}: {e}")))?;
     let mut outages = ssb_outages_to_records(&rows);
     outages.retain(|o| window.overlaps(o));
     Ok(outages)
@@ -178,22 +186,52 @@ pub async fn fetch_servicenow(
         ServiceNowAuth::Basic(user, password) => request.basic_auth(user, Some(password)),
         ServiceNowAuth::Bearer(token) => request.bearer_auth(token),
     };
-    let body = send_capped(request, &base, "ServiceNow", endpoint.limits.max_bytes).await?;
-    let mut outages =
-        parse_servicenow_outages(&body, &endpoint.limits).map_err(|e| format!("ServiceNow at {base}: {e}"))?;
+    let server = server_name(&base);
+    let secrets: Vec<&str> = match &endpoint.auth {
+        ServiceNowAuth::None => Vec::new(),
+        ServiceNowAuth::Basic(_, password) => vec![password.as_str()],
+        ServiceNowAuth::Bearer(token) => vec![token.as_str()],
+    };
+    let body = send_capped(request, &server, "ServiceNow", endpoint.limits.max_bytes, &secrets).await?;
+    let mut outages = parse_servicenow_outages(&body, &endpoint.limits)
+        .map_err(|e| one_line(&format!("ServiceNow at {server}: {e}")))?;
     outages.retain(|o| window.overlaps(o));
     Ok(outages)
 }
 
-/// Sends `request` and reads at most `max_bytes` of a 2xx body. `what` and `url` name the
-/// server in errors.
+/// `url` without user name, password, query or fragment: how errors name a server.
+pub fn server_name(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.set_query(None);
+            parsed.set_fragment(None);
+            parsed.to_string()
+        }
+        Err(_) => {
+            let without_query = url.split(['?', '#']).next().unwrap_or_default();
+            match without_query.split_once("://") {
+                Some((scheme, rest)) => {
+                    let host_and_path = rest.rsplit_once('@').map_or(rest, |(_, after)| after);
+                    format!("{scheme}://{host_and_path}")
+                }
+                None => without_query.to_owned(),
+            }
+        }
+    }
+}
+
+/// Sends `request` and reads at most `max_bytes` of a 2xx body. `what` and `server` name the
+/// server in errors; `secrets` are blanked out of any error text the server sends back.
 async fn send_capped(
     request: reqwest::RequestBuilder,
-    url: &str,
+    server: &str,
     what: &str,
     max_bytes: usize,
+    secrets: &[&str],
 ) -> Result<Vec<u8>, String> {
-    let mut response = request.send().await.map_err(|e| describe(what, url, &e))?;
+    let mut response = request.send().await.map_err(|e| describe(what, server, &e))?;
     let status = response.status();
     let mut body = Vec::new();
     let mut over = false;
@@ -207,51 +245,75 @@ async fn send_capped(
                 body.extend_from_slice(&chunk);
             }
             Ok(None) => break,
-            Err(e) if status.is_success() => return Err(describe(what, url, &e)),
+            Err(e) if status.is_success() => {
+                return Err(format!("{what} at {server}: reading the answer failed: {}", cause_of(&e)));
+            }
             Err(_) => break,
         }
     }
     if !status.is_success() {
-        return Err(format!("{what} at {url} answered HTTP {status}{}", error_text(&body)));
+        return Err(format!("{what} at {server} answered HTTP {status}{}", error_text(&body, secrets)));
     }
     if over {
-        return Err(format!("{what} at {url}: answer is larger than the limit of {max_bytes} bytes"));
+        return Err(format!("{what} at {server}: answer is larger than the limit of {max_bytes} bytes"));
     }
     Ok(body)
 }
 
 /// `: <text>` from an error body: InfluxDB's `{"error":".."}`, ServiceNow's
-/// `{"error":{"message":".."}}`, or the start of the raw text.
-fn error_text(body: &[u8]) -> String {
+/// `{"error":{"message":".."}}`, Grafana's `{"message":".."}`, or the start of the raw text;
+/// on one line, at most 300 characters, with `secrets` blanked out.
+fn error_text(body: &[u8], secrets: &[&str]) -> String {
     let from_json = serde_json::from_slice::<serde_json::Value>(body).ok().and_then(|v| {
-        let error = v.get("error")?.clone();
+        let error = v.get("error").or_else(|| v.get("message"))?.clone();
         Some(match error {
             serde_json::Value::String(s) => s,
             other => other.get("message").and_then(|m| m.as_str()).map(str::to_owned).unwrap_or(other.to_string()),
         })
     });
-    let text = from_json.unwrap_or_else(|| String::from_utf8_lossy(body).trim().to_owned());
+    let mut text = from_json.unwrap_or_else(|| String::from_utf8_lossy(body).trim().to_owned());
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        text = text.replace(secret, "<redacted>");
+    }
     if text.is_empty() {
         return String::new();
     }
-    let text: String = text.chars().filter(|c| !c.is_control()).take(300).collect();
+    let text: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).take(300).collect();
     format!(": {text}")
 }
 
-/// One line for a transport error: timeout, refused connection, or the error chain.
-fn describe(what: &str, url: &str, error: &reqwest::Error) -> String {
-    let mut chain = Vec::new();
+/// One line for a transport error: timeout, refused connection, or the innermost cause. The
+/// request URL (which carries the query) is left out; `server` names the server.
+fn describe(what: &str, server: &str, error: &reqwest::Error) -> String {
+    let cause = cause_of(error);
+    if error.is_timeout() {
+        format!("{what} at {server}: request timed out ({cause})")
+    } else if error.is_connect() {
+        format!("{what} at {server}: cannot connect: {cause}")
+    } else {
+        format!("{what} at {server}: request failed: {cause}")
+    }
+}
+
+/// The innermost cause of `error` on one line, without the request URL.
+fn cause_of(error: &reqwest::Error) -> String {
+    let mut cause = None;
     let mut source: Option<&dyn std::error::Error> = std::error::Error::source(error);
     while let Some(e) = source {
-        chain.push(e.to_string());
+        cause = Some(e.to_string());
         source = e.source();
     }
-    let cause = chain.last().cloned().unwrap_or_else(|| error.to_string());
-    if error.is_timeout() {
-        format!("{what} at {url}: request timed out ({cause})")
-    } else if error.is_connect() {
-        format!("{what} at {url}: cannot connect: {cause}")
-    } else {
-        format!("{what} at {url}: {error}: {cause}")
-    }
+    let cause = cause.unwrap_or_else(|| {
+        let mut text = error.to_string();
+        if let Some(url) = error.url() {
+            text = text.replace(url.as_str(), "");
+        }
+        text
+    });
+    one_line(&cause)
+}
+
+/// `text` with every run of whitespace (newlines included) made one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

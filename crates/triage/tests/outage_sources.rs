@@ -378,3 +378,76 @@ async fn maintenance_windows_and_last_good_states_survive_a_restart_with_the_sou
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(notified(&sink).iter().filter(|(n, _)| n == "SAMFailed@srm.example.org").count(), 1);
 }
+
+fn triage_cli(args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_triage")).args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_maintenance_command_adds_lists_and_ends_windows() {
+    let sink = WebhookSink::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (_proc, base) = support::peer::start_triage_in(dir.path(), &config(&sink, "    []")).await;
+    let b = base.clone();
+    let add = move |extra: &[&str]| {
+        let mut args = vec!["maintenance", "add", "--url", b.as_str(), "--reason", "kernel update", "--owner", "bob"];
+        args.extend_from_slice(extra);
+        triage_cli(&args)
+    };
+    let (ok, id, err) = tokio::task::spawn_blocking({
+        let add = add.clone();
+        move || add(&["--matcher", "site=\"T2_XX_Test\"", "--matcher", "instance=~\"wn.*\"", "--duration", "2h"])
+    })
+    .await
+    .unwrap();
+    assert!(ok, "{err}");
+    let id = id.trim().to_string();
+    assert_eq!(id.len(), 36, "a uuid: {id}");
+
+    let b = base.clone();
+    let (ok, table, _) =
+        tokio::task::spawn_blocking(move || triage_cli(&["maintenance", "list", "--url", &b])).await.unwrap();
+    assert!(ok);
+    let row = table.lines().find(|l| l.starts_with(&id)).unwrap_or_else(|| panic!("{table}"));
+    assert!(row.contains(" yes ") && row.contains("kernel update") && row.contains("site=\"T2_XX_Test\""), "{row}");
+
+    let (ok, _, err) = tokio::task::spawn_blocking({
+        let add = add.clone();
+        move || add(&["--matcher", "site=~\"(\"", "--duration", "1h"])
+    })
+    .await
+    .unwrap();
+    assert!(!ok && err.contains("matcher"), "{err}");
+    let (ok, _, err) =
+        tokio::task::spawn_blocking(move || add(&["--matcher", "site=\"x\"", "--end", "tomorrow"])).await.unwrap();
+    assert!(!ok && err.contains("--end"), "{err}");
+
+    let (b, i) = (base.clone(), id.clone());
+    let (ok, _, err) =
+        tokio::task::spawn_blocking(move || triage_cli(&["maintenance", "end", "--url", &b, &i])).await.unwrap();
+    assert!(ok, "{err}");
+    let (b, i) = (base.clone(), id.clone());
+    let (ok, _, err) =
+        tokio::task::spawn_blocking(move || triage_cli(&["maintenance", "end", "--url", &b, &i])).await.unwrap();
+    assert!(!ok && err.contains("already ended"), "{err}");
+    let (b, i) = (base.clone(), id.clone());
+    let (ok, json, _) =
+        tokio::task::spawn_blocking(move || triage_cli(&["maintenance", "list", "--url", &b, "--json"])).await.unwrap();
+    assert!(ok);
+    let listed: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(listed[0]["id"], i.as_str());
+    assert_eq!(listed[0]["active"], false);
+
+    let port = support::free_port();
+    let (ok, _, err) = tokio::task::spawn_blocking(move || {
+        triage_cli(&["maintenance", "list", "--url", &format!("http://127.0.0.1:{port}")])
+    })
+    .await
+    .unwrap();
+    assert!(!ok && err.contains("is triage running there"), "{err}");
+}

@@ -307,7 +307,7 @@ fn parse_file(text: &str, diag: &mut Diagnostics) -> Option<ConfigFile> {
             "logwatch" if value.is_null() => {}
             "logwatch" => file.logwatch = piece(value, &path, diag),
             "outages" if value.is_null() => {}
-            "outages" => file.outages = piece(value, &path, diag),
+            "outages" => file.outages = parse_outages(value, &path, diag),
             _ => diag.push(path, format!("unknown field `{key}`, expected one of {TOP_LEVEL_KEYS}")),
         }
     }
@@ -364,6 +364,17 @@ fn parse_named_interval(mut value: Value, path: &str, diag: &mut Diagnostics) ->
         });
     }
     node
+}
+
+/// The `outages` section, its sources read one by one so one bad source does not hide the
+/// others' errors (a source that cannot be read is left out).
+fn parse_outages(mut value: Value, path: &str, diag: &mut Diagnostics) -> Option<outages::OutagesConfig> {
+    let sources = take(&mut value, "sources");
+    let mut section: outages::OutagesConfig = piece(value, path, diag)?;
+    if let Some(s) = sources {
+        section.sources = list(s, &format!("{path}.sources"), diag, piece).into_iter().flatten().collect();
+    }
+    Some(section)
 }
 
 /// Removes `key` from a mapping, so the rest can be read on its own.

@@ -2,8 +2,9 @@
 //! turn it into outages (and, for GGUS, the tickets themselves).
 //!
 //! Credentials are read from their files at every poll, so a renewed grid proxy or token is
-//! picked up without a restart. Errors name the source's URL (never a credential) and say
-//! whether fetching or parsing failed.
+//! picked up without a restart. GGUS and GOCDB documents are fetched by `ggus_fetch` (client
+//! certificate, grid proxy or token), SSB and ServiceNow by `ssb_source`. Errors name the
+//! source's server (never a credential) and say whether fetching or parsing failed.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -11,12 +12,15 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use triage_core::config::outages::{OutageSourceConfig, OutageSourceType, SourceAuth};
 use triage_core::outage::convert::{ggus_outage, gocdb_outages};
-use triage_core::outage::ggus::{GgusFormat, GgusLimits, GgusTicket, filter_vo, parse_ggus_with};
+use triage_core::outage::ggus::{GgusFormat, GgusLimits, GgusTicket, filter_vo};
 use triage_core::outage::gocdb::parse_gocdb_downtimes;
 use triage_core::outage::record::Outage;
 use triage_core::outage::ssb::ParseLimits;
 
-use crate::ssb_source::{InfluxAccess, ServiceNowAuth, ServiceNowEndpoint, SsbEndpoint, fetch_servicenow, fetch_ssb};
+use crate::ggus_fetch::{GgusAuth, GgusEndpoint, GgusFetchError, build_client, fetch_document, fetch_ggus};
+use crate::ssb_source::{
+    InfluxAccess, ServiceNowAuth, ServiceNowEndpoint, SsbEndpoint, fetch_servicenow, fetch_ssb, server_name,
+};
 
 /// The default cap on a source's answer.
 pub const DEFAULT_MAX_BYTES: usize = 16 << 20;
@@ -55,81 +59,29 @@ fn read_secret(path: &str, what: &str) -> Result<String, PollError> {
         .map_err(|e| PollError::fetch(format!("cannot read the {what} file {path}: {e}")))
 }
 
-/// An HTTP client with the source's timeout, trusted CAs and client certificate.
-pub fn client_for(auth: &SourceAuth, timeout: Duration) -> Result<reqwest::Client, PollError> {
-    let mut builder = reqwest::Client::builder().timeout(timeout).connect_timeout(timeout);
-    if let Some(ca) = &auth.ca_file {
-        let pem = std::fs::read(ca).map_err(|e| PollError::fetch(format!("cannot read the CA file {ca}: {e}")))?;
-        for cert in reqwest::Certificate::from_pem_bundle(&pem)
-            .map_err(|e| PollError::fetch(format!("the CA file {ca} holds no usable certificate: {e}")))?
-        {
-            builder = builder.add_root_certificate(cert);
-        }
+/// The credentials a document source presents: a proxy, else a certificate and key, else a
+/// token.
+fn document_auth(auth: &SourceAuth) -> GgusAuth {
+    match (&auth.proxy_file, &auth.cert_file, &auth.key_file, &auth.bearer_token_file) {
+        (Some(file), ..) => GgusAuth::Proxy { file: file.into() },
+        (None, Some(cert), Some(key), _) => GgusAuth::ClientCertificate { cert: cert.into(), key: key.into() },
+        (None, _, _, Some(path)) => GgusAuth::BearerTokenFile { path: path.into() },
+        _ => GgusAuth::None,
     }
-    let identity_pem = match (&auth.proxy_file, &auth.cert_file, &auth.key_file) {
-        (Some(proxy), _, _) => Some(
-            std::fs::read(proxy).map_err(|e| PollError::fetch(format!("cannot read the proxy file {proxy}: {e}")))?,
-        ),
-        (None, Some(cert), Some(key)) => {
-            let mut pem = std::fs::read(cert)
-                .map_err(|e| PollError::fetch(format!("cannot read the certificate {cert}: {e}")))?;
-            pem.push(b'\n');
-            pem.extend(std::fs::read(key).map_err(|e| PollError::fetch(format!("cannot read the key {key}: {e}")))?);
-            Some(pem)
-        }
-        _ => None,
-    };
-    if let Some(pem) = identity_pem {
-        let identity = reqwest::Identity::from_pem(&pem)
-            .map_err(|e| PollError::fetch(format!("the client certificate cannot be used: {e}")))?;
-        builder = builder.identity(identity);
-    }
-    builder.build().map_err(|e| PollError::fetch(format!("cannot build the HTTP client: {e}")))
 }
 
-/// GETs `url` with the source's header credentials, reading at most `max_bytes`.
-async fn get_document(
-    client: &reqwest::Client,
-    url: &str,
-    auth: &SourceAuth,
-    max_bytes: usize,
-) -> Result<Vec<u8>, PollError> {
-    let mut request = client.get(url);
-    if let Some(f) = &auth.bearer_token_file {
-        request = request.bearer_auth(read_secret(f, "token")?);
-    } else if let (Some(user), Some(f)) = (&auth.username, &auth.password_file) {
-        request = request.basic_auth(user, Some(read_secret(f, "password")?));
-    }
-    let mut response = request.send().await.map_err(|e| PollError::fetch(describe(url, &e)))?;
-    let status = response.status();
-    if !status.is_success() {
-        return Err(PollError::fetch(format!("{url} answered HTTP {status}")));
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| PollError::fetch(describe(url, &e)))? {
-        if body.len() + chunk.len() > max_bytes {
-            return Err(PollError::fetch(format!("{url} answered more than {max_bytes} bytes")));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+/// An HTTP client with the source's timeout, its client certificate and, when given, its CA
+/// file as the only trusted roots.
+fn client_for(auth: &SourceAuth, timeout: Duration) -> Result<reqwest::Client, PollError> {
+    build_client(&document_auth(auth), auth.ca_file.as_deref().map(std::path::Path::new), timeout)
+        .map_err(|e| PollError::fetch(e.to_string()))
 }
 
-fn describe(url: &str, e: &reqwest::Error) -> String {
-    let what = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "unreachable"
-    } else {
-        "failed"
-    };
-    let mut cause = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        cause = s.to_string();
-        source = s.source();
+fn fetch_error(e: GgusFetchError) -> PollError {
+    match e {
+        GgusFetchError::Parse { .. } => PollError::parse(e.to_string()),
+        _ => PollError::fetch(e.to_string()),
     }
-    format!("{url} {what}: {cause}")
 }
 
 fn duration(d: Option<triage_core::config::duration::PromDuration>, default: SignedDuration) -> SignedDuration {
@@ -147,16 +99,20 @@ pub async fn poll(source: &OutageSourceConfig, previous: &[Outage], now: Timesta
     let lookahead = duration(source.lookahead, SignedDuration::from_hours(24 * 7));
     match source.source_type {
         OutageSourceType::Ggus => {
-            let body = get_document(&client, &source.url, &source.auth, max_bytes).await?;
             let format = match source.format.as_deref() {
                 Some("xml") => Some(GgusFormat::Xml),
                 Some("csv") => Some(GgusFormat::Csv),
                 Some("json") => Some(GgusFormat::Json),
                 _ => None,
             };
-            let limits = GgusLimits { max_bytes, ..GgusLimits::default() };
-            let tickets = parse_ggus_with(&body, format, limits)
-                .map_err(|e| PollError::parse(format!("GGUS answer from {}: {e}", source.url)))?;
+            let endpoint = GgusEndpoint {
+                url: source.url.clone(),
+                format,
+                limits: GgusLimits { max_bytes, ..GgusLimits::default() },
+                auth: document_auth(&source.auth),
+                server_ca: source.auth.ca_file.as_ref().map(Into::into),
+            };
+            let tickets = fetch_ggus(&endpoint, &client).await.map_err(fetch_error)?;
             let tickets = match &source.vo {
                 Some(vo) => filter_vo(tickets, vo),
                 None => tickets,
@@ -172,9 +128,11 @@ pub async fn poll(source: &OutageSourceConfig, previous: &[Outage], now: Timesta
             Ok(Fetched { outages, tickets: Some(tickets) })
         }
         OutageSourceType::Gocdb => {
-            let body = get_document(&client, &source.url, &source.auth, max_bytes).await?;
+            let body = fetch_document(&source.url, &document_auth(&source.auth), max_bytes, &client)
+                .await
+                .map_err(fetch_error)?;
             let downtimes = parse_gocdb_downtimes(&body, max_bytes)
-                .map_err(|e| PollError::parse(format!("GOCDB answer from {}: {e}", source.url)))?;
+                .map_err(|e| PollError::parse(format!("GOCDB answer from {}: {e}", server_name(&source.url))))?;
             let from = now.checked_sub(lookback).unwrap_or(now);
             let to = now.checked_add(lookahead).unwrap_or(now);
             let outages = gocdb_outages(&downtimes)

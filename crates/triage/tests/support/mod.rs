@@ -34,6 +34,7 @@ fn package_of(bin: &str) -> &'static str {
         "prometheus-alertmanager" | "amtool" => "prometheus-alertmanager",
         "prometheus" | "promtool" => "prometheus",
         "victoria-metrics" | "vmalert" => "victoria-metrics",
+        "influxd" => "influxdb",
         _ => "(unknown package)",
     }
 }
