@@ -54,6 +54,8 @@ pub struct Setup {
     pub group_by_outage: bool,
     /// An alert still firing when the maintenance hiding it ends is notified once.
     pub notify_after_maintenance: bool,
+    /// When an alert is flapping.
+    pub flapping: Option<crate::flapping::FlapRule>,
 }
 
 impl Setup {
@@ -79,6 +81,11 @@ impl Setup {
             correlation: Correlation::new(&outages),
             group_by_outage: outages.group_by_outage.unwrap_or(true),
             notify_after_maintenance: outages.notify_after_maintenance.unwrap_or(true),
+            flapping: config
+                .file()
+                .flapping
+                .as_ref()
+                .map(|f| crate::flapping::FlapRule { max_changes: f.changes, window: f.window.get() }),
             route: config.route().clone(),
             inhibit_rules: config.inhibit_rules().to_vec(),
             receivers,
@@ -244,6 +251,8 @@ pub struct Engine {
     /// Outages and what they do to the alerts.
     outages: OutageTracker,
     next_outage_pass: Timestamp,
+    /// State changes per alert, for flapping.
+    flaps: crate::flapping::FlapTracker,
 }
 
 /// How often the alerts are checked against the outages (engine time).
@@ -253,6 +262,7 @@ struct Mutes<'a> {
     inhibitor: &'a Inhibitor,
     silences: &'a Silences,
     outages: &'a OutageTracker,
+    flaps: &'a crate::flapping::FlapTracker,
 }
 
 impl AlertMute for Mutes<'_> {
@@ -264,6 +274,9 @@ impl AlertMute for Mutes<'_> {
     }
     fn in_outage(&self, labels: &LabelSet, now: Timestamp) -> Option<String> {
         self.outages.book.scheduled_for(labels, now).map(|o| o.id.clone())
+    }
+    fn flapping(&self, fp: Fingerprint) -> bool {
+        self.flaps.flapping_now(fp)
     }
 }
 
@@ -290,7 +303,9 @@ impl Engine {
             next_maintenance: now.saturating_add(MAINTENANCE_INTERVAL).unwrap_or(now),
             outages: OutageTracker::default(),
             next_outage_pass: now,
+            flaps: crate::flapping::FlapTracker::default(),
         };
+        engine.flaps.set_rule(engine.setup.flapping);
         engine.outages.book.set_correlation(engine.setup.correlation.clone());
         for a in alerts {
             let a = Arc::new(a);
@@ -323,6 +338,7 @@ impl Engine {
             };
             let alert = Arc::new(alert);
             let firing = !alert.resolved_at(now);
+            let changes_before = out.changes.len();
             match (was_firing, firing) {
                 (None, true) | (Some(false), true) => {
                     out.changes.push(StateChange { fingerprint: fp, at: alert.starts_at, firing: true })
@@ -335,6 +351,9 @@ impl Engine {
                     out.changes.push(StateChange { fingerprint: fp, at: alert.ends_at.unwrap_or(now), firing: false })
                 }
                 _ => {}
+            }
+            for c in out.changes.iter().skip(changes_before) {
+                self.flaps.record(c.fingerprint, c.at);
             }
             self.inhibitor.upsert(&alert);
             self.route_alert(&alert, now);
@@ -351,7 +370,9 @@ impl Engine {
         for (fp, held) in self.alerts.iter_mut() {
             if held.recorded_firing && held.alert.resolved_at(now) {
                 held.recorded_firing = false;
-                out.push(StateChange { fingerprint: *fp, at: held.alert.ends_at.unwrap_or(now), firing: false });
+                let at = held.alert.ends_at.unwrap_or(now);
+                self.flaps.record(*fp, at);
+                out.push(StateChange { fingerprint: *fp, at, firing: false });
             }
         }
         out
@@ -454,6 +475,10 @@ impl Engine {
         if now >= self.next_outage_pass {
             self.outage_pass(now);
         }
+        let held: Vec<Fingerprint> = self.alerts.keys().copied().collect();
+        for fp in held {
+            self.flaps.is_flapping(fp, now);
+        }
         let mut tick = Tick::default();
         for flush in self.dispatcher.due(now) {
             if self.in_flight.contains(&flush.group_id) {
@@ -462,7 +487,12 @@ impl Engine {
             let receiver = flush.opts.receiver.clone();
             let integrations = self.setup.receivers.get(&receiver).cloned().unwrap_or_default();
             let time_mute = self.time_mute(&flush, now);
-            let mutes = Mutes { inhibitor: &self.inhibitor, silences: &self.silences, outages: &self.outages };
+            let mutes = Mutes {
+                inhibitor: &self.inhibitor,
+                silences: &self.silences,
+                outages: &self.outages,
+                flaps: &self.flaps,
+            };
             let key_of = |i: usize| NotifyLogKey {
                 group_key: flush.group_key.clone(),
                 receiver: receiver.clone(),
@@ -517,9 +547,9 @@ impl Engine {
         tick
     }
 
-    /// An alert that still fires after the maintenance that hid it is notified once, even
-    /// where the notification log already knew it as firing (notified before the
-    /// maintenance began).
+    /// An alert that still fires after the maintenance that hid it, or that settled after
+    /// flapping, is notified once, even where the notification log already knew it as firing
+    /// (notified before the maintenance began, or before it flapped).
     fn notify_after_maintenance(
         &self,
         flush: &Flush,
@@ -529,7 +559,9 @@ impl Engine {
         let muted: HashSet<Fingerprint> = plan.muted.iter().map(|(fp, _)| *fp).collect();
         let waiting = flush.alerts.iter().any(|a| {
             let fp = a.fingerprint();
-            !muted.contains(&fp) && !a.resolved_at(flush.at) && self.outages.awaits_after_maintenance(fp)
+            !muted.contains(&fp)
+                && !a.resolved_at(flush.at)
+                && (self.outages.awaits_after_maintenance(fp) || self.flaps.summary_pending(fp))
         });
         if !waiting {
             return;
@@ -567,10 +599,15 @@ impl Engine {
                 }
             }
             // Firing alerts reach a flush with their end cleared.
+            let mut notes = Vec::new();
             if a.ends_at.is_none()
                 && let Some(note) = self.outages.take_after_maintenance(a.fingerprint())
             {
-                a.annotations.insert("note".into(), note.into());
+                notes.push(note);
+            }
+            notes.extend(self.flaps.take_summary(a.fingerprint()));
+            if !notes.is_empty() {
+                a.annotations.insert("note".into(), notes.join("; ").into());
             }
         }
         alerts
@@ -684,6 +721,7 @@ impl Engine {
                             .collect();
                         format!("silenced by {}", parts.join(", "))
                     }
+                    MuteReason::Flapping => "flapping: held until it is stable".to_string(),
                     MuteReason::Outage(id) => match self.outages.book.get(id) {
                         Some(o) => match &o.url {
                             Some(url) => format!("in outage {id}: {} ({url})", o.title),
@@ -712,6 +750,7 @@ impl Engine {
             self.alerts.remove(fp);
             self.inhibitor.remove(*fp);
         }
+        self.flaps.retain(|fp| self.alerts.contains_key(&fp));
         let expired: Vec<NotifyLogKey> =
             self.nflog.iter().filter(|(_, (_, exp))| *exp < now).map(|(k, _)| k.clone()).collect();
         for k in &expired {
@@ -730,6 +769,7 @@ impl Engine {
     pub fn reload(&mut self, setup: Setup, now: Timestamp) {
         self.setup = Arc::new(setup);
         self.outages.book.set_correlation(self.setup.correlation.clone());
+        self.flaps.set_rule(self.setup.flapping);
         self.inhibitor = Inhibitor::new(self.setup.inhibit_rules.clone());
         for held in self.alerts.values() {
             self.inhibitor.upsert(&held.alert);

@@ -8,10 +8,12 @@
 
 pub mod alert;
 pub mod anomaly;
+pub mod anomaly_watch;
 pub mod classify;
 pub mod config;
 pub mod dispatch;
 pub mod engine;
+pub mod flapping;
 pub mod glob;
 pub mod labels;
 pub mod logline;

@@ -2,7 +2,7 @@
 //! whether anything changed since the last notification (Alertmanager's dedup stage).
 //!
 //! Every stage returns what happened as a value. Muting follows Alertmanager's order:
-//! inhibition, scheduled outages, active time intervals, mute time intervals, silences. The decision compares the
+//! inhibition, scheduled outages, flapping, active time intervals, mute time intervals, silences. The decision compares the
 //! flush with the notification log entry of the same group and integration.
 
 use jiff::{SignedDuration, Timestamp};
@@ -32,6 +32,8 @@ pub enum MuteReason {
     Silenced(Vec<String>),
     /// Inside this scheduled outage (maintenance).
     Outage(String),
+    /// Flapping: held until it is stable.
+    Flapping,
 }
 
 /// Per-alert muting: inhibition and silences, evaluated at flush time.
@@ -43,6 +45,10 @@ pub trait AlertMute {
     /// The scheduled outage hiding the alert, if any.
     fn in_outage(&self, _labels: &LabelSet, _now: Timestamp) -> Option<String> {
         None
+    }
+    /// Whether the alert is flapping.
+    fn flapping(&self, _fp: Fingerprint) -> bool {
+        false
     }
 }
 
@@ -136,6 +142,10 @@ pub fn plan(
         }
         if let Some(id) = mute.in_outage(&a.labels, now) {
             muted.push((a.fingerprint(), MuteReason::Outage(id)));
+            continue;
+        }
+        if mute.flapping(a.fingerprint()) {
+            muted.push((a.fingerprint(), MuteReason::Flapping));
             continue;
         }
         kept.push(a);

@@ -72,6 +72,15 @@ fn api_error_text(api: &ApiResponse) -> String {
 /// The series of a `query_range` answer of the Prometheus HTTP API (also VictoriaMetrics'),
 /// or what is wrong with it; `base` names the server in messages.
 pub fn parse_query_range(body: &[u8], base: &str) -> Result<Vec<Series>, String> {
+    Ok(parse_query_range_labelled(body, base)?
+        .into_iter()
+        .map(|(metric, points)| Series { name: series_name(&metric), points })
+        .collect())
+}
+
+/// Like [`parse_query_range`], each series with its labels (`__name__` included when the
+/// server gives it).
+pub fn parse_query_range_labelled(body: &[u8], base: &str) -> Result<Vec<LabelledPoints>, String> {
     let malformed = |e: &dyn std::fmt::Display| format!("malformed query_range response from {base}: {e}");
     let api: ApiResponse = serde_json::from_slice(body).map_err(|e| malformed(&e))?;
     if api.status != "success" {
@@ -85,7 +94,10 @@ pub fn parse_query_range(body: &[u8], base: &str) -> Result<Vec<Series>, String>
     raw.into_iter().map(|s| series_of(s).map_err(|e| malformed(&e))).collect()
 }
 
-fn series_of(raw: MatrixSeries) -> Result<Series, String> {
+/// A series' labels and its (unix milliseconds, value) samples in time order.
+pub type LabelledPoints = (BTreeMap<String, String>, Vec<(i64, f64)>);
+
+fn series_of(raw: MatrixSeries) -> Result<LabelledPoints, String> {
     let points = raw
         .values
         .iter()
@@ -99,7 +111,7 @@ fn series_of(raw: MatrixSeries) -> Result<Series, String> {
             Ok((millis as i64, value))
         })
         .collect::<Result<_, String>>()?;
-    Ok(Series { name: series_name(&raw.metric), points })
+    Ok((raw.metric, points))
 }
 
 /// `name{a="b", c="d"}` with values escaped as in PromQL.

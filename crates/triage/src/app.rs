@@ -12,6 +12,7 @@ use arc_swap::ArcSwap;
 use jiff::{SignedDuration, Timestamp};
 use tokio::sync::oneshot;
 use triage_core::config::Config;
+use triage_core::config::classification::ClassificationConfig;
 use triage_core::dispatch::GroupTimer;
 use triage_core::engine::Engine;
 use triage_core::silence::{Silence, Silences};
@@ -61,6 +62,7 @@ pub struct Reloader {
     notifiers: Arc<Notifiers>,
     nodewatch: Arc<NodeWatch>,
     pollers: Arc<crate::outages::poller::Pollers>,
+    anomaly: Arc<crate::anomaly_source::AnomalySource>,
     metrics: Arc<Metrics>,
     /// The store, for history reads.
     pub store: Arc<SqliteStore>,
@@ -91,6 +93,8 @@ impl Reloader {
         rx.await.map_err(|_| "engine stopped".to_string())?;
         self.notifiers.swap(built.targets, built.renderer);
         self.pollers.configure(&config).await;
+        self.anomaly.configure(&config);
+        configure_categories(&self.engine, &config);
         let started = self.runtime.load().started;
         self.runtime.store(Arc::new(Runtime::new(yaml, config, started)));
         Ok(())
@@ -216,6 +220,10 @@ pub async fn start(
     nodewatch.spawn(handle.clone(), opts.data_dir.join("logwatch"));
     let pollers = crate::outages::poller::Pollers::new(handle.clone(), restored_sources);
     pollers.configure(&config).await;
+    configure_categories(&handle, &config);
+    spawn_model_watch(Arc::clone(&handle.shared));
+    let anomaly = crate::anomaly_source::AnomalySource::new(handle.clone(), store_writer.clone(), &loaded.states);
+    anomaly.configure(&config);
     let runtime = Arc::new(ArcSwap::from_pointee(Runtime::new(yaml, config, started)));
     let reloader = Arc::new(Reloader {
         config_path: opts.config.clone(),
@@ -224,6 +232,7 @@ pub async fn start(
         notifiers,
         nodewatch: Arc::clone(&nodewatch),
         pollers,
+        anomaly,
         metrics,
         store,
         notify_timeout: opts.notify_timeout,
@@ -241,6 +250,35 @@ pub async fn start(
         Ok(())
     });
     Ok(Running { addr, reloader, stop: Some(stop_tx), task, writer: store_writer, engine: handle })
+}
+
+/// Applies the `classification` section; a model file that cannot be loaded is logged and
+/// the previous model stays.
+fn configure_categories(engine: &EngineHandle, config: &Config) {
+    // Without the section nothing is classified, so payloads stay exactly Alertmanager's.
+    let section = config
+        .file()
+        .classification
+        .clone()
+        .unwrap_or(ClassificationConfig { enabled: Some(false), ..Default::default() });
+    if let Err(e) = engine.shared.categories.configure(&section) {
+        engine.shared.metrics.model_load_errors.inc();
+        tracing::error!(error = %e, "classification model not loaded; the previous one stays in use");
+    }
+}
+
+/// Checks the model file for changes every 30 seconds.
+fn spawn_model_watch(shared: Arc<engine::Shared>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            every.tick().await;
+            if let Err(e) = shared.categories.reload_if_changed() {
+                shared.metrics.model_load_errors.inc();
+                tracing::error!(error = %e, "classification model not reloaded; the previous one stays in use");
+            }
+        }
+    });
 }
 
 /// The open outbox entries that can be read; the others are logged and left.

@@ -134,6 +134,9 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::maintenance_cli::MaintenanceAction,
     },
+    /// Client commands against a running triage, query tools, the terminal dashboard.
+    #[command(flatten)]
+    Client(crate::client::ClientCommand),
     /// Trains a classification model from labelled alert history.
     Train(crate::classify_cli::TrainArgs),
     /// Evaluates models.
@@ -214,6 +217,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Ggus { action } => crate::ggus_cli::run(action),
         Command::Anomaly { action } => crate::anomaly_cli::run(action),
         Command::Maintenance { action } => crate::maintenance_cli::run(action),
+        Command::Client(cmd) => crate::client::run(cmd),
         Command::Train(args) => crate::classify_cli::train(args),
         Command::Eval { action } => crate::classify_cli::eval(action),
         Command::Agent {

@@ -61,6 +61,8 @@ pub enum Command {
     EndWindow(String, oneshot::Sender<Result<MaintenanceWindow, String>>),
     /// Drop the outages of a source that is no longer configured.
     ForgetSource(String),
+    /// Store a named state value; answered once committed.
+    PutState(&'static str, String, String, oneshot::Sender<Result<(), String>>),
 }
 
 /// The state namespace of each source's last good outages.
@@ -134,6 +136,8 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
+    /// Categories added to notified alerts.
+    pub categories: crate::classification::Categories,
 }
 
 /// A handle to send commands to the loop.
@@ -172,7 +176,7 @@ pub fn spawn(
     outages: OutageSets,
 ) -> EngineHandle {
     let (tx, rx) = mpsc::channel(4096);
-    let shared = Arc::new(Shared { engine: RwLock::new(engine), metrics, clock });
+    let shared = Arc::new(Shared { engine: RwLock::new(engine), metrics, clock, categories: Default::default() });
     let handle = EngineHandle { tx: tx.clone(), shared: Arc::clone(&shared) };
     let lp = Loop {
         shared,
@@ -413,6 +417,13 @@ impl Loop {
                     let (all, windows) = self.outages.flatten();
                     engine.set_outages(all, windows, now);
                 }
+                Command::PutState(ns, key, value, done) => {
+                    writes.push(Write::State(ns, key, Some(value), now));
+                    let fut = self.writer.commit(std::mem::take(&mut writes));
+                    tokio::spawn(async move {
+                        let _ = done.send(fut.await.map_err(|e| e.to_string()));
+                    });
+                }
                 Command::ForgetSource(source) => {
                     if self.outages.sources.remove(&source).is_some() {
                         writes.push(Write::State(OUTAGES_NS, source, None, now));
@@ -559,7 +570,8 @@ impl Loop {
         }
         self.turn.writes.extend(writes);
         // The outbox entries join the commit of the batch that caused them (commit_turn).
-        for out in tick.send {
+        for mut out in tick.send {
+            self.shared.categories.annotate(&mut out.alerts);
             let id = self.next_outbox_id;
             self.next_outbox_id += 1;
             self.turn.writes.push(Write::OutboxPut(OutboxEntry {

@@ -3,10 +3,13 @@
 
 pub mod agent;
 pub mod anomaly_cli;
+pub mod anomaly_source;
 pub mod api;
 pub mod app;
+pub mod classification;
 pub mod classify_cli;
 pub mod cli;
+pub mod client;
 pub mod clock;
 pub mod engine;
 pub mod ggus_cli;

@@ -90,6 +90,14 @@ pub struct Metrics {
     pub outage_source_last_success: Family<SourceLabel, Gauge>,
     /// Outages each source holds as its last good state.
     pub outage_source_outages: Family<SourceLabel, Gauge>,
+    /// Classification model files that could not be loaded.
+    pub model_load_errors: Counter,
+    /// Series watched per anomaly query (`source` is the query's name).
+    pub anomaly_series: Family<SourceLabel, Gauge>,
+    /// Points scored per anomaly query.
+    pub anomaly_points: Family<SourceLabel, Counter>,
+    /// Anomaly source failures per query and stage (`query`, `scores`, `max_series`).
+    pub anomaly_errors: Family<SourceErrorLabel, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -127,6 +135,10 @@ impl Metrics {
             outage_source_errors: Family::default(),
             outage_source_last_success: Family::default(),
             outage_source_outages: Family::default(),
+            model_load_errors: Counter::default(),
+            anomaly_series: Family::default(),
+            anomaly_points: Family::default(),
+            anomaly_errors: Family::default(),
             registry: Registry::with_prefix("triage"),
         };
         let registry = &mut m.registry;
@@ -179,6 +191,14 @@ impl Metrics {
             "Outages held as a source's last good state",
             m.outage_source_outages.clone(),
         );
+        registry.register(
+            "model_load_errors",
+            "Classification model files that could not be loaded",
+            m.model_load_errors.clone(),
+        );
+        registry.register("anomaly_series", "Series watched per anomaly query", m.anomaly_series.clone());
+        registry.register("anomaly_points", "Points scored per anomaly query", m.anomaly_points.clone());
+        registry.register("anomaly_errors", "Anomaly source failures per query and stage", m.anomaly_errors.clone());
         m
     }
 

@@ -232,14 +232,18 @@ async fn bad_lines_are_counted_and_skipped_and_pushes_need_the_token() {
     let report: serde_json::Value = r.json().await.unwrap();
     assert_eq!(report, serde_json::json!({"accepted": 2, "skipped": {"invalid_json": 1}}));
 
-    // The agent pushes too.
+    // The agent pushes too (sampling an idle fake /proc: this machine's own CPU may be busy
+    // enough to fire the CPU rule).
     let token = dir.path().join("token");
     std::fs::write(&token, "agent-token\n").unwrap();
+    let node = FakeProc::start();
     let status = tokio::task::spawn_blocking({
-        let (url, token) = (url.clone(), token.clone());
+        let (url, token, proc_root) = (url.clone(), token.clone(), node.dir.path().to_path_buf());
         move || {
             Command::new(env!("CARGO_BIN_EXE_triage"))
                 .args(["agent", "--interval", "100ms", "--count", "2", "--host", "pushed-2", "--push", &url])
+                .arg("--proc-root")
+                .arg(&proc_root)
                 .arg("--token-file")
                 .arg(&token)
                 .status()

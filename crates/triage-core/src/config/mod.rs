@@ -7,8 +7,11 @@
 //! Every problem found is returned at once in [`ConfigErrors`], each with the path of the
 //! offending key (`route.routes[2].receiver`). Messages use Alertmanager 0.25's wording.
 
+pub mod anomaly;
 pub mod channels;
+pub mod classification;
 pub mod duration;
+pub mod flapping;
 pub mod logwatch;
 pub mod model;
 pub mod outages;
@@ -262,7 +265,7 @@ fn one_line(message: String) -> String {
     }
 }
 
-const TOP_LEVEL_KEYS: &str = "`global`, `route`, `receivers`, `inhibit_rules`, `templates`, `time_intervals`, `mute_time_intervals`, `runbooks`, `logwatch`, `outages`";
+const TOP_LEVEL_KEYS: &str = "`global`, `route`, `receivers`, `inhibit_rules`, `templates`, `time_intervals`, `mute_time_intervals`, `runbooks`, `logwatch`, `outages`, `anomaly`, `classification`, `flapping`";
 
 /// Reads the file into the model, one piece at a time; `None` when it is not YAML at all.
 fn parse_file(text: &str, diag: &mut Diagnostics) -> Option<ConfigFile> {
@@ -306,6 +309,12 @@ fn parse_file(text: &str, diag: &mut Diagnostics) -> Option<ConfigFile> {
             "runbooks" => file.runbooks = list(value, &path, diag, piece).into_iter().flatten().collect(),
             "logwatch" if value.is_null() => {}
             "logwatch" => file.logwatch = piece(value, &path, diag),
+            "flapping" if value.is_null() => {}
+            "flapping" => file.flapping = piece(value, &path, diag),
+            "classification" if value.is_null() => {}
+            "classification" => file.classification = piece(value, &path, diag),
+            "anomaly" if value.is_null() => {}
+            "anomaly" => file.anomaly = piece(value, &path, diag),
             "outages" if value.is_null() => {}
             "outages" => file.outages = parse_outages(value, &path, diag),
             _ => diag.push(path, format!("unknown field `{key}`, expected one of {TOP_LEVEL_KEYS}")),

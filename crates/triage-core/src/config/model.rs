@@ -52,6 +52,15 @@ pub struct ConfigFile {
     /// Outage sources and correlation (triage's own).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outages: Option<super::outages::OutagesConfig>,
+    /// Anomaly detection on queried series (triage's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anomaly: Option<super::anomaly::AnomalyConfig>,
+    /// The classification model (triage's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classification: Option<super::classification::ClassificationConfig>,
+    /// When a flapping alert's notifications are held (triage's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flapping: Option<super::flapping::FlappingConfig>,
 }
 
 /// Alertmanager's default PagerDuty events URL.

@@ -27,6 +27,22 @@ pub(crate) fn compile(file: ConfigFile, mut diag: Diagnostics) -> Result<Config,
     if let Some(outages) = &file.outages {
         check_outages(outages, &mut diag);
     }
+    if let Some(anomaly) = &file.anomaly {
+        check_anomaly(anomaly, &mut diag);
+    }
+    if let Some(f) = &file.flapping {
+        if f.changes == 0 {
+            diag.push("flapping.changes", "must be at least 1");
+        }
+        if f.window.get() <= jiff::SignedDuration::ZERO {
+            diag.push("flapping.window", "must be longer than zero");
+        }
+    }
+    if let Some(t) = file.classification.as_ref().and_then(|c| c.threshold)
+        && !(0.0..=1.0).contains(&t)
+    {
+        diag.push("classification.threshold", "must be between 0 and 1");
+    }
     let time_intervals = check_time_intervals(&file, &mut diag);
     let names: BTreeSet<&str> = time_intervals.iter().map(|t| t.name.as_str()).collect();
     // When a whole section could not be read, references to it cannot be checked.
@@ -293,6 +309,55 @@ fn check_runbooks(file: &ConfigFile, diag: &mut Diagnostics) {
         for (j, l) in rb.links.iter().enumerate() {
             if let Err(e) = crate::template::check_syntax(&l.url) {
                 diag.push(format!("{path}.links[{j}].url"), e);
+            }
+        }
+    }
+}
+
+/// The `anomaly` section: a datasource, thresholds in (0, 1], unique query names.
+fn check_anomaly(a: &super::anomaly::AnomalyConfig, diag: &mut Diagnostics) {
+    if !(a.datasource_url.starts_with("http://") || a.datasource_url.starts_with("https://")) {
+        diag.push("anomaly.datasource_url", format!("{:?} is not an http(s) URL", a.datasource_url));
+    }
+    if let Some(u) = &a.scores_url
+        && !(u.starts_with("http://") || u.starts_with("https://"))
+    {
+        diag.push("anomaly.scores_url", format!("{u:?} is not an http(s) URL"));
+    }
+    for (key, value) in
+        [("interval", a.interval), ("step", a.step), ("learn_range", a.learn_range), ("timeout", a.timeout)]
+    {
+        if value.is_some_and(|d| d.get() <= jiff::SignedDuration::ZERO) {
+            diag.push(format!("anomaly.{key}"), "must be longer than zero");
+        }
+    }
+    if a.recovery.is_some_and(|d| d.get() < jiff::SignedDuration::ZERO) {
+        diag.push("anomaly.recovery", "must not be negative");
+    }
+    let bad_threshold = |t: f64| !(t > 0.0 && t <= 1.0);
+    if a.threshold.is_some_and(bad_threshold) {
+        diag.push("anomaly.threshold", "must be in (0, 1]");
+    }
+    if a.max_series == Some(0) {
+        diag.push("anomaly.max_series", "must be at least 1");
+    }
+    let mut names = BTreeSet::new();
+    for (i, q) in a.queries.iter().enumerate() {
+        let path = format!("anomaly.queries[{i}]");
+        if q.name.trim().is_empty() {
+            diag.push(format!("{path}.name"), "a query needs a name (its alerts' alertname)");
+        } else if !names.insert(q.name.as_str()) {
+            diag.push(format!("{path}.name"), format!("query name {:?} is used twice", q.name));
+        }
+        if q.expr.trim().is_empty() {
+            diag.push(format!("{path}.expr"), "a query needs an expression");
+        }
+        if q.threshold.is_some_and(bad_threshold) {
+            diag.push(format!("{path}.threshold"), "must be in (0, 1]");
+        }
+        for n in q.labels.keys() {
+            if !is_valid_label_name(n) {
+                diag.push(format!("{path}.labels"), format!("{n:?} is not a valid label name"));
             }
         }
     }

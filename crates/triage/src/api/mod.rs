@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod error;
+pub mod feedback;
 pub mod groups;
 pub mod nodes;
 pub mod outages;
@@ -56,6 +57,8 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/api/v2/deliveries", get(status::deliveries))
         .route("/api/v2/nodes", get(nodes::list))
         .route("/api/v2/nodes/samples", post(nodes::push))
+        .route("/api/v2/classify", post(feedback::classify))
+        .route("/api/v2/feedback", get(feedback::list).post(feedback::post))
         .route("/api/v2/outages", get(outages::list))
         .route("/api/v2/outages/{id}/suppressions", get(outages::suppressions_of))
         .route("/api/v2/suppressions", get(outages::suppressions))

@@ -224,6 +224,8 @@ pub trait Store: Send + Sync + 'static {
         state: Option<crate::outbox::OutboxState>,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<crate::outbox::OutboxRow>, StoreError>> + Send;
+    /// Reads the named state values of a namespace, as (key, JSON), by key.
+    fn states(&self, ns: &str) -> impl Future<Output = Result<Vec<(String, String)>, StoreError>> + Send;
     /// Reads suppressions, newest first.
     fn suppressions(
         &self,

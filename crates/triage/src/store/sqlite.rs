@@ -473,6 +473,14 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn states(&self, ns: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query("SELECT key, value FROM state WHERE ns = ? ORDER BY key")
+            .bind(ns)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
     async fn suppressions(&self, q: &SuppressionQuery) -> Result<Vec<SuppressionRow>, StoreError> {
         let limit = if q.limit == 0 { 1000 } else { q.limit.min(100_000) } as i64;
         let rows = sqlx::query(

@@ -80,7 +80,12 @@ pub async fn start_victoria_metrics() -> Service {
     let data = dir.path().join("data");
     let (proc, url) = start_listening("victoria-metrics", "/health", |port| {
         let mut cmd = Command::new("victoria-metrics");
-        cmd.arg(format!("-storageDataPath={}", data.display())).arg(format!("-httpListenAddr=127.0.0.1:{port}"));
+        // Recent samples are answered at once (no 30 s latency offset, no result cache), so a
+        // test sees what it just wrote.
+        cmd.arg(format!("-storageDataPath={}", data.display()))
+            .arg(format!("-httpListenAddr=127.0.0.1:{port}"))
+            .arg("-search.latencyOffset=0s")
+            .arg("-search.disableCache");
         cmd
     })
     .await;
