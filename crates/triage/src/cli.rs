@@ -1,6 +1,6 @@
 //! The command line: `triage serve`, `triage check-config`, `triage template render`,
 //! `triage agent`, `triage ggus`, `triage anomaly`,
-//! `triage maintenance`, `triage train`, `triage eval`, `triage --version`.
+//! `triage maintenance`, `triage replay`, `triage train`, `triage eval`, `triage --version`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -137,6 +137,19 @@ pub enum Command {
     /// Client commands against a running triage, query tools, the terminal dashboard.
     #[command(flatten)]
     Client(crate::client::ClientCommand),
+    /// Runs an alert history through the pipeline on a fake clock and prints what would
+    /// have been notified.
+    Replay {
+        /// alertmanager.yml (with a `replay` section for CSV input).
+        #[arg(long)]
+        config: std::path::PathBuf,
+        /// Alertmanager alert JSON lines, or a CSV.
+        #[arg(long)]
+        input: std::path::PathBuf,
+        /// Print one JSON object with every notification.
+        #[arg(long)]
+        json: bool,
+    },
     /// Trains a classification model from labelled alert history.
     Train(crate::classify_cli::TrainArgs),
     /// Evaluates models.
@@ -218,6 +231,28 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Anomaly { action } => crate::anomaly_cli::run(action),
         Command::Maintenance { action } => crate::maintenance_cli::run(action),
         Command::Client(cmd) => crate::client::run(cmd),
+        Command::Replay { config, input, json } => {
+            let loaded = match std::fs::read_to_string(&config) {
+                Ok(text) => {
+                    triage_core::config::Config::from_yaml(&text).map_err(|e| format!("{}: {e}", config.display()))
+                }
+                Err(e) => Err(format!("cannot read {}: {e}", config.display())),
+            };
+            match loaded.and_then(|c| crate::replay::replay(&c, &input)) {
+                Ok(report) if json => {
+                    println!("{}", serde_json::to_string(&report).unwrap_or_default());
+                    ExitCode::SUCCESS
+                }
+                Ok(report) => {
+                    print!("{}", crate::replay::summary(&report));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("triage: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Command::Train(args) => crate::classify_cli::train(args),
         Command::Eval { action } => crate::classify_cli::eval(action),
         Command::Agent {

@@ -22,6 +22,7 @@ pub mod nflog;
 pub mod notify;
 pub mod outages;
 pub mod outbox;
+pub mod replay;
 pub mod setup;
 pub mod ssb_source;
 pub mod store;

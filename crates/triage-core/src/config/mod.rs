@@ -15,6 +15,7 @@ pub mod flapping;
 pub mod logwatch;
 pub mod model;
 pub mod outages;
+pub mod replay;
 mod validate;
 
 use std::collections::BTreeSet;
@@ -265,7 +266,7 @@ fn one_line(message: String) -> String {
     }
 }
 
-const TOP_LEVEL_KEYS: &str = "`global`, `route`, `receivers`, `inhibit_rules`, `templates`, `time_intervals`, `mute_time_intervals`, `runbooks`, `logwatch`, `outages`, `anomaly`, `classification`, `flapping`";
+const TOP_LEVEL_KEYS: &str = "`global`, `route`, `receivers`, `inhibit_rules`, `templates`, `time_intervals`, `mute_time_intervals`, `runbooks`, `logwatch`, `outages`, `anomaly`, `classification`, `flapping`, `replay`";
 
 /// Reads the file into the model, one piece at a time; `None` when it is not YAML at all.
 fn parse_file(text: &str, diag: &mut Diagnostics) -> Option<ConfigFile> {
@@ -309,6 +310,8 @@ fn parse_file(text: &str, diag: &mut Diagnostics) -> Option<ConfigFile> {
             "runbooks" => file.runbooks = list(value, &path, diag, piece).into_iter().flatten().collect(),
             "logwatch" if value.is_null() => {}
             "logwatch" => file.logwatch = piece(value, &path, diag),
+            "replay" if value.is_null() => {}
+            "replay" => file.replay = piece(value, &path, diag),
             "flapping" if value.is_null() => {}
             "flapping" => file.flapping = piece(value, &path, diag),
             "classification" if value.is_null() => {}

@@ -61,6 +61,9 @@ pub struct ConfigFile {
     /// When a flapping alert's notifications are held (triage's own).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flapping: Option<super::flapping::FlappingConfig>,
+    /// How `triage replay` reads a CSV history (triage's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<super::replay::ReplayConfig>,
 }
 
 /// Alertmanager's default PagerDuty events URL.
