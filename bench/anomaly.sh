@@ -5,12 +5,17 @@
 # the directory, when present), as differences and ratios, plus the detector's throughput
 # (target: at least 1,000,000 points/s per core).
 #
-# usage: bench/anomaly.sh [NAB_DIR]     (default /work/shared/data/nab, or env NAB_DIR)
+# usage: bench/anomaly.sh NAB_DIR       (or env NAB_DIR): a NAB-layout directory (data/,
+#        labels/combined_windows.json, config/profiles.json), e.g. a checkout of NAB
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/triage-target}"
-nab="${1:-${NAB_DIR:-/work/shared/data/nab}}"
+nab="${1:-${NAB_DIR:-}}"
+if [ -z "$nab" ]; then
+    echo "usage: bench/anomaly.sh NAB_DIR (a NAB-layout directory: data/, labels/, config/)" >&2
+    exit 2
+fi
 
 echo "== building triage (release)" >&2
 cargo build --release -q -p triage

@@ -475,10 +475,7 @@ impl Engine {
         if now >= self.next_outage_pass {
             self.outage_pass(now);
         }
-        let held: Vec<Fingerprint> = self.alerts.keys().copied().collect();
-        for fp in held {
-            self.flaps.is_flapping(fp, now);
-        }
+        self.flaps.settle(now);
         let mut tick = Tick::default();
         for flush in self.dispatcher.due(now) {
             if self.in_flight.contains(&flush.group_id) {

@@ -86,6 +86,16 @@ impl FlapTracker {
         false
     }
 
+    /// Settles every flapping alert that has been stable for a window by `now` (only the
+    /// flapping ones are looked at).
+    pub fn settle(&mut self, now: Timestamp) {
+        let flapping: Vec<Fingerprint> =
+            self.alerts.iter().filter(|(_, h)| h.flapping.is_some()).map(|(fp, _)| *fp).collect();
+        for fp in flapping {
+            self.is_flapping(fp, now);
+        }
+    }
+
     /// Whether the alert is flapping, without settling it.
     pub fn flapping_now(&self, fp: Fingerprint) -> bool {
         self.alerts.get(&fp).is_some_and(|h| h.flapping.is_some())

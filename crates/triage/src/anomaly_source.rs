@@ -238,7 +238,7 @@ impl Runner {
             }
         }
         let alerts = self.alerts(q, now);
-        if let Err(e) = crate::outages::ticket_alerts::post(&self.engine, &alerts, self.resolve_timeout).await {
+        if let Err(e) = crate::api::alerts::post_own(&self.engine, &alerts, self.resolve_timeout).await {
             tracing::error!(query = %q.name, error = %e, "posting anomaly alerts failed");
         }
         if let Some(url) = &self.section.scores_url {

@@ -265,6 +265,8 @@ fn configure_categories(engine: &EngineHandle, config: &Config) {
         engine.shared.metrics.model_load_errors.inc();
         tracing::error!(error = %e, "classification model not loaded; the previous one stays in use");
     }
+    let shared = Arc::clone(&engine.shared);
+    tokio::task::spawn_blocking(move || shared.categories.warm());
 }
 
 /// Checks the model file for changes every 30 seconds.

@@ -1,8 +1,8 @@
 //! Categories for alerts: the classifier in use, its model file watched for changes, and
 //! the annotations it adds to notified alerts.
 //!
-//! Alerts are classified when they are notified, not when they are received, so ingestion
-//! pays nothing: each notified alert without a `category` label or annotation gets
+//! Alerts are classified when they are notified, in the delivery task, not when they are
+//! received, so neither ingestion nor the engine loop pays for it: each notified alert without a `category` label or annotation gets
 //! `category` and `category_confidence` annotations (cached per fingerprint). A model file
 //! that changes is loaded at the next check; one that cannot be read (missing, corrupt, of a
 //! newer format) is reported in the log and `/metrics` and the previous model stays in use.
@@ -99,13 +99,16 @@ impl Categories {
         if current.is_some() {
             return Some(current);
         }
-        if self.model_file.lock().is_some() {
-            // A model file is configured but could not be loaded yet: the default model serves.
-        }
         let threshold = *self.threshold.lock();
         let default = triage_core::classify::default_model::default_classifier().with_threshold(threshold);
         self.classifier.store(Arc::new(Some(default)));
         Some(self.classifier.load_full())
+    }
+
+    /// Readies the classifier now (the default model trains on first use), so the first
+    /// notification does not wait for it.
+    pub fn warm(&self) {
+        self.classifier();
     }
 
     /// The category and confidence of an alert's text.

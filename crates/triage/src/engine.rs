@@ -433,49 +433,13 @@ impl Loop {
                 }
                 Command::PutWindow(window, done) => {
                     let res = self.outages.put_window(*window, now);
-                    if let Ok(w) = &res {
-                        writes.push(window_write(w, now));
-                        let (all, windows) = self.outages.flatten();
-                        engine.set_outages(all, windows, now);
-                    }
-                    let fut = self.writer.commit(std::mem::take(&mut writes));
-                    tokio::spawn(async move {
-                        let res = match (res, fut.await) {
-                            (Ok(w), Ok(())) => Ok(w),
-                            (Ok(_), Err(e)) => Err(format!("store: {e}")),
-                            (Err(e), _) => Err(e),
-                        };
-                        let _ = done.send(res);
-                    });
+                    let writes = std::mem::take(&mut writes);
+                    window_changed(&self.outages, &mut engine, &self.writer, writes, res, done, now);
                 }
                 Command::EndWindow(id, done) => {
-                    let res = match self.outages.windows.get_mut(&id) {
-                        None => Err(format!("no maintenance window {id}")),
-                        Some(w) if w.ends_at.is_some_and(|e| e <= now) => {
-                            Err(format!("maintenance window {id} already ended"))
-                        }
-                        Some(w) => {
-                            w.ends_at = Some(now);
-                            if w.starts_at.is_some_and(|s| s > now) {
-                                w.starts_at = Some(now);
-                            }
-                            Ok(w.clone())
-                        }
-                    };
-                    if let Ok(w) = &res {
-                        writes.push(window_write(w, now));
-                        let (all, windows) = self.outages.flatten();
-                        engine.set_outages(all, windows, now);
-                    }
-                    let fut = self.writer.commit(std::mem::take(&mut writes));
-                    tokio::spawn(async move {
-                        let res = match (res, fut.await) {
-                            (Ok(w), Ok(())) => Ok(w),
-                            (Ok(_), Err(e)) => Err(format!("store: {e}")),
-                            (Err(e), _) => Err(e),
-                        };
-                        let _ = done.send(res);
-                    });
+                    let res = self.outages.end_window(&id, now);
+                    let writes = std::mem::take(&mut writes);
+                    window_changed(&self.outages, &mut engine, &self.writer, writes, res, done, now);
                 }
             }
         }
@@ -570,8 +534,7 @@ impl Loop {
         }
         self.turn.writes.extend(writes);
         // The outbox entries join the commit of the batch that caused them (commit_turn).
-        for mut out in tick.send {
-            self.shared.categories.annotate(&mut out.alerts);
+        for out in tick.send {
             let id = self.next_outbox_id;
             self.next_outbox_id += 1;
             self.turn.writes.push(Write::OutboxPut(OutboxEntry {
@@ -623,9 +586,13 @@ impl Loop {
         let clock = Arc::clone(&self.shared.clock);
         let writer = self.writer.clone();
         let metrics = Arc::clone(&self.shared.metrics);
+        let shared = Arc::clone(&self.shared);
         metrics.outbox_open.inc();
         tokio::spawn(async move {
             let started = Instant::now();
+            // Categories are added here, off the engine loop.
+            let mut out = out;
+            shared.categories.annotate(&mut out.alerts);
             let kind = notifiers.kind_of(&out.key);
             if let Some(durable) = durable
                 && let Err(e) = durable.await
@@ -743,10 +710,48 @@ impl OutageSets {
         self.windows.insert(window.id.clone(), window.clone());
         Ok(window)
     }
+
+    /// Ends a window now (a window not begun yet begins and ends now); it stays listed.
+    fn end_window(&mut self, id: &str, now: Timestamp) -> Result<MaintenanceWindow, String> {
+        match self.windows.get_mut(id) {
+            None => Err(format!("no maintenance window {id}")),
+            Some(w) if w.ends_at.is_some_and(|e| e <= now) => Err(format!("maintenance window {id} already ended")),
+            Some(w) => {
+                w.ends_at = Some(now);
+                if w.starts_at.is_some_and(|s| s > now) {
+                    w.starts_at = Some(now);
+                }
+                Ok(w.clone())
+            }
+        }
+    }
 }
 
-fn window_write(w: &MaintenanceWindow, now: Timestamp) -> Write {
-    Write::State(WINDOWS_NS, w.id.clone(), Some(serde_json::to_string(w).unwrap_or_default()), now)
+/// After a window was created, changed or ended (`res`): stores it with the turn's `writes`,
+/// applies the windows to the engine, and answers once committed.
+fn window_changed(
+    outages: &OutageSets,
+    engine: &mut Engine,
+    writer: &StoreWriter,
+    mut writes: Vec<Write>,
+    res: Result<MaintenanceWindow, String>,
+    done: oneshot::Sender<Result<MaintenanceWindow, String>>,
+    now: Timestamp,
+) {
+    if let Ok(w) = &res {
+        writes.push(Write::State(WINDOWS_NS, w.id.clone(), Some(serde_json::to_string(w).unwrap_or_default()), now));
+        let (all, windows) = outages.flatten();
+        engine.set_outages(all, windows, now);
+    }
+    let fut = writer.commit(writes);
+    tokio::spawn(async move {
+        let res = match (res, fut.await) {
+            (Ok(w), Ok(())) => Ok(w),
+            (Ok(_), Err(e)) => Err(format!("store: {e}")),
+            (Err(e), _) => Err(e),
+        };
+        let _ = done.send(res);
+    });
 }
 
 /// The suppressions that began or ended, for the store.

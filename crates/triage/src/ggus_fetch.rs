@@ -17,6 +17,7 @@ use std::time::Duration;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use triage_core::outage::ggus::{GgusError, GgusFormat, GgusLimits, GgusTicket, parse_ggus_with};
 
+use crate::http_cause::{cause_of, one_line};
 use crate::ssb_source::server_name;
 
 /// How triage proves who it is to GGUS. Holds file paths only, never secret material, so
@@ -189,7 +190,7 @@ pub fn build_client(
         }
         builder = builder.tls_certs_only(roots);
     }
-    builder.build().map_err(|e| GgusFetchError::Client(innermost(&e)))
+    builder.build().map_err(|e| GgusFetchError::Client(cause_of(&e)))
 }
 
 /// The tickets at `endpoint.url`, fetched with `client` (see [`build_client`]).
@@ -235,7 +236,7 @@ pub async fn fetch_document(
     }
     let (body, over) = read_capped(&mut response, max)
         .await
-        .map_err(|e| GgusFetchError::Body { server: server.clone(), cause: innermost(&e) })?;
+        .map_err(|e| GgusFetchError::Body { server: server.clone(), cause: cause_of(&e) })?;
     if over {
         return Err(GgusFetchError::TooLarge { server, max });
     }
@@ -293,30 +294,12 @@ fn identity(path: &Path, pem: &[u8]) -> Result<reqwest::Identity, GgusFetchError
 }
 
 fn credential_error(path: &Path, error: &reqwest::Error) -> GgusFetchError {
-    GgusFetchError::Credentials { path: path.to_owned(), reason: innermost(error) }
-}
-
-/// The innermost cause of `error`, on one line, without the request URL.
-fn innermost(error: &reqwest::Error) -> String {
-    let mut cause = None;
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(error);
-    while let Some(e) = source {
-        cause = Some(e.to_string());
-        source = e.source();
-    }
-    let cause = cause.unwrap_or_else(|| {
-        let mut text = error.to_string();
-        if let Some(url) = error.url() {
-            text = text.replace(url.as_str(), "");
-        }
-        text
-    });
-    one_line(&cause)
+    GgusFetchError::Credentials { path: path.to_owned(), reason: cause_of(error) }
 }
 
 fn transport_error(server: &str, auth: &GgusAuth, error: &reqwest::Error) -> GgusFetchError {
     let server = server.to_owned();
-    let cause = innermost(error);
+    let cause = cause_of(error);
     if error.is_timeout() {
         return GgusFetchError::Timeout { server, cause };
     }
@@ -342,8 +325,4 @@ fn error_text(body: &[u8], secret: Option<&str>) -> String {
     }
     let text: String = one_line(&text).chars().take(300).collect();
     if text.is_empty() { String::new() } else { format!(": {text}") }
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod engine;
 pub mod ggus_cli;
 pub mod ggus_fetch;
+pub mod http_cause;
 pub mod logwatch;
 pub mod maintenance_cli;
 pub mod metrics;

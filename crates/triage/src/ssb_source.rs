@@ -18,6 +18,8 @@ use triage_core::outage::ssb::{
     window_query,
 };
 
+use crate::http_cause::{cause_of, one_line};
+
 /// How to reach the InfluxDB that holds the SSB.
 #[derive(Clone, PartialEq, Eq)]
 pub enum InfluxAccess {
@@ -293,27 +295,4 @@ fn describe(what: &str, server: &str, error: &reqwest::Error) -> String {
     } else {
         format!("{what} at {server}: request failed: {cause}")
     }
-}
-
-/// The innermost cause of `error` on one line, without the request URL.
-fn cause_of(error: &reqwest::Error) -> String {
-    let mut cause = None;
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(error);
-    while let Some(e) = source {
-        cause = Some(e.to_string());
-        source = e.source();
-    }
-    let cause = cause.unwrap_or_else(|| {
-        let mut text = error.to_string();
-        if let Some(url) = error.url() {
-            text = text.replace(url.as_str(), "");
-        }
-        text
-    });
-    one_line(&cause)
-}
-
-/// `text` with every run of whitespace (newlines included) made one space.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -5,8 +5,6 @@
 
 mod support;
 
-use std::time::Duration;
-
 use serde_json::Value;
 use support::{DEADLINE, WebhookSink, client, get_json, have_binaries, poll, start_victoria_metrics};
 
@@ -159,7 +157,6 @@ anomaly:
     })
     .await
     .expect("failed queries counted");
-    tokio::time::sleep(Duration::from_millis(500)).await;
     let alert = anomaly_alert(&get_json(&base, "/api/v2/alerts").await).expect("still firing");
     assert_eq!(alert["status"]["state"], "active");
 }

@@ -281,6 +281,28 @@ pub fn json_array_stream<T: Send + Sync + 'static>(items: Vec<T>, write: fn(&mut
         .expect("static response parts")
 }
 
+/// Posts alerts triage raises itself (ticket alerts, anomalies) through the same path as
+/// `POST /api/v2/alerts`, so they are logged and replayed like any other.
+pub async fn post_own(engine: &EngineHandle, alerts: &[Alert], resolve_timeout: SignedDuration) -> Result<(), String> {
+    if alerts.is_empty() {
+        return Ok(());
+    }
+    let body: Vec<serde_json::Value> = alerts
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "labels": a.labels,
+                "annotations": a.annotations,
+                "startsAt": a.starts_at.to_string(),
+                "endsAt": a.ends_at.map(|t| t.to_string()),
+                "generatorURL": a.generator_url,
+            })
+        })
+        .collect();
+    let body = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
+    ingest(engine, body.into(), resolve_timeout).await.map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

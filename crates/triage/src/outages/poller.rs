@@ -126,7 +126,7 @@ impl SourcePoller {
                 if self.source.ticket_alerts {
                     let held = ticket_alerts::held(&self.engine);
                     let alerts = ticket_alerts::keep_alive(&held, now, self.ticket_alert_lifetime());
-                    if let Err(e) = ticket_alerts::post(&self.engine, &alerts, self.resolve_timeout).await {
+                    if let Err(e) = crate::api::alerts::post_own(&self.engine, &alerts, self.resolve_timeout).await {
                         tracing::error!(source = %name, error = %e, "posting ticket alerts failed");
                     }
                 }
@@ -159,7 +159,7 @@ impl SourcePoller {
         if self.source.ticket_alerts {
             let held = ticket_alerts::held(&self.engine);
             let alerts = ticket_alerts::after_poll(tickets, &fetched.outages, &held, now, self.ticket_alert_lifetime());
-            if let Err(e) = ticket_alerts::post(&self.engine, &alerts, self.resolve_timeout).await {
+            if let Err(e) = crate::api::alerts::post_own(&self.engine, &alerts, self.resolve_timeout).await {
                 tracing::error!(source = %name, error = %e, "posting ticket alerts failed");
             }
         }

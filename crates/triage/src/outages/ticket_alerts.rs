@@ -71,24 +71,3 @@ pub fn held(engine: &EngineHandle) -> Vec<Alert> {
     let core = engine.shared.engine.read();
     core.alerts().filter(|a| is_ticket_alert(&a.labels)).map(|a| (**a).clone()).collect()
 }
-
-/// Posts alerts through the same path as the API.
-pub async fn post(engine: &EngineHandle, alerts: &[Alert], resolve_timeout: SignedDuration) -> Result<(), String> {
-    if alerts.is_empty() {
-        return Ok(());
-    }
-    let body: Vec<serde_json::Value> = alerts
-        .iter()
-        .map(|a| {
-            serde_json::json!({
-                "labels": a.labels,
-                "annotations": a.annotations,
-                "startsAt": a.starts_at.to_string(),
-                "endsAt": a.ends_at.map(|t| t.to_string()),
-                "generatorURL": a.generator_url,
-            })
-        })
-        .collect();
-    let body = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
-    crate::api::alerts::ingest(engine, body.into(), resolve_timeout).await.map_err(|e| e.to_string())
-}
