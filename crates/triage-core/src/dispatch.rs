@@ -118,21 +118,24 @@ impl Dispatcher {
     /// groups are found by a hash of route id and group labels, so the hot path builds no
     /// strings; they are built when a group is created.
     pub fn insert(&mut self, root: &Route, alert: &Arc<Alert>, fp: Fingerprint, now: Timestamp) {
-        self.insert_grouped(root, alert, fp, None, now);
+        self.insert_with(root, alert, fp, now, &mut |_| None);
     }
 
-    /// Like [`Dispatcher::insert`], but with `group` given the alert joins, in every route it
-    /// matches, the group labelled `group` instead of the one its `group_by` labels name
-    /// (the alerts an unscheduled outage explains are notified together).
-    pub fn insert_grouped(
+    /// Like [`Dispatcher::insert`], but in each route it matches the alert joins the group
+    /// labelled by what `group_of` answers for that route instead of the one its `group_by`
+    /// labels name, when it answers (the alerts an unscheduled outage explains are notified
+    /// together; an incident-notifying route groups by incident).
+    pub fn insert_with(
         &mut self,
         root: &Route,
         alert: &Arc<Alert>,
         fp: Fingerprint,
-        group: Option<&LabelSet>,
         now: Timestamp,
+        group_of: &mut dyn FnMut(&Route) -> Option<LabelSet>,
     ) {
         for route in root.match_labels(&alert.labels) {
+            let own = group_of(route);
+            let group = own.as_ref();
             let group_fp = match (group, &route.opts.group_by) {
                 (Some(g), _) => g.fingerprint(),
                 (None, GroupBy::All) => fp,

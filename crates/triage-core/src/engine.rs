@@ -9,6 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::alert::{Alert, reconcile};
 use crate::dispatch::{Dispatcher, Flush, GroupTimer};
+use crate::incident::{INCIDENT_LABEL, IncidentBook};
 use crate::inhibit::{InhibitRule, Inhibitor};
 use crate::labels::{Fingerprint, LabelSet};
 use crate::outage::correlate::Correlation;
@@ -21,6 +22,8 @@ use crate::pipeline::{
 use crate::route::Route;
 use crate::silence::Silences;
 use crate::template::Suppressed;
+
+mod incidents;
 
 /// Identifies a notification log entry: group, receiver and integration index.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -253,6 +256,8 @@ pub struct Engine {
     next_outage_pass: Timestamp,
     /// State changes per alert, for flapping.
     flaps: crate::flapping::FlapTracker,
+    /// Incidents of the routes that notify per incident.
+    incidents: IncidentBook,
 }
 
 /// How often the alerts are checked against the outages (engine time).
@@ -304,6 +309,7 @@ impl Engine {
             outages: OutageTracker::default(),
             next_outage_pass: now,
             flaps: crate::flapping::FlapTracker::default(),
+            incidents: IncidentBook::new(),
         };
         engine.flaps.set_rule(engine.setup.flapping);
         engine.outages.book.set_correlation(engine.setup.correlation.clone());
@@ -380,19 +386,30 @@ impl Engine {
 
     /// When the engine next needs a tick.
     pub fn next_wake(&self) -> Option<Timestamp> {
-        let due = self.dispatcher.next_due();
-        if self.outages.book.is_empty() {
-            return due;
+        let mut due = self.dispatcher.next_due();
+        if !self.outages.book.is_empty() {
+            due = Some(due.map_or(self.next_outage_pass, |d| d.min(self.next_outage_pass)));
         }
-        Some(due.map_or(self.next_outage_pass, |d| d.min(self.next_outage_pass)))
+        match (due, self.next_incident_close()) {
+            (Some(d), Some(c)) => Some(d.min(c)),
+            (d, c) => d.or(c),
+        }
     }
 
     /// Puts an alert into its aggregation groups: those of its routes, or, when an
     /// unscheduled outage explains it, that outage's group in each of its routes.
     fn route_alert(&mut self, alert: &Arc<Alert>, now: Timestamp) {
         let fp = alert.fingerprint();
-        let group = self.outages.group_for(fp, alert, self.setup.group_by_outage, now);
-        self.dispatcher.insert_grouped(&self.setup.route, alert, fp, group.as_ref(), now);
+        let outage = self.outages.group_for(fp, alert, self.setup.group_by_outage, now);
+        let incidents = &mut self.incidents;
+        self.dispatcher.insert_with(&self.setup.route, alert, fp, now, &mut |route| match (
+            &outage,
+            &route.opts.incident,
+        ) {
+            (Some(g), _) => Some(g.clone()),
+            (None, Some(policy)) => Some(incidents.assign(route, policy, alert, fp, now)),
+            (None, None) => None,
+        });
     }
 
     /// Replaces the outages of every source and the maintenance windows, and applies them
@@ -477,6 +494,7 @@ impl Engine {
         }
         self.flaps.settle(now);
         let mut tick = Tick::default();
+        self.close_incidents(now, &mut tick);
         for flush in self.dispatcher.due(now) {
             if self.in_flight.contains(&flush.group_id) {
                 continue;
@@ -498,6 +516,10 @@ impl Engine {
             let mut result =
                 plan(&flush, &integrations, |i| self.nflog.get(&key_of(i)).map(|(e, _)| e.clone()), &mutes, time_mute);
             self.notify_after_maintenance(&flush, &integrations, &mut result);
+            if let Some(id) = flush.group_labels.get(INCIDENT_LABEL).filter(|id| self.incidents.get(id).is_some()) {
+                let id = id.to_string();
+                self.incident_flush(&id, &flush, &mut result, now);
+            }
             let suppressed = self.suppressed(&flush, &result.muted);
             tick.muted.extend(result.muted.into_iter().map(|(fp, r)| (flush.group_key.clone(), fp, r)));
             let id = self.next_flush_id;

@@ -289,6 +289,20 @@ impl fmt::Debug for LabelSet {
     }
 }
 
+/// A fingerprint is written as its 16 hex digits.
+impl Serialize for Fingerprint {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Fingerprint {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Fingerprint, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Fingerprint::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("invalid fingerprint {s:?}")))
+    }
+}
+
 impl Serialize for LabelSet {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.len()))?;

@@ -15,6 +15,7 @@ pub mod dispatch;
 pub mod engine;
 pub mod flapping;
 pub mod glob;
+pub mod incident;
 pub mod labels;
 pub mod logline;
 pub mod matcher;

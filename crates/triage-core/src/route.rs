@@ -10,6 +10,7 @@ use jiff::SignedDuration;
 
 use crate::config::model::{RouteConfig, non_empty};
 use crate::config::{ConfigErrors, Diagnostics};
+use crate::incident::IncidentPolicy;
 use crate::labels::{LabelSet, is_valid_label_name};
 use crate::matcher::{
     MatchOp, Matcher, all_match, compile_anchored, matchers_to_string, parse_matchers, sort_matchers,
@@ -58,6 +59,9 @@ pub struct RouteOpts {
     pub mute_time_intervals: Vec<String>,
     /// Time intervals outside which the route is muted (none: always active).
     pub active_time_intervals: Vec<String>,
+    /// Notify per incident (triage's own): how alerts are correlated and what is worth a
+    /// notification. `None`: Alertmanager's per-group notifications.
+    pub incident: Option<std::sync::Arc<IncidentPolicy>>,
 }
 
 impl Default for RouteOpts {
@@ -71,6 +75,7 @@ impl Default for RouteOpts {
             repeat_interval: SignedDuration::from_hours(4),
             mute_time_intervals: Vec::new(),
             active_time_intervals: Vec::new(),
+            incident: None,
         }
     }
 }
@@ -127,6 +132,15 @@ impl Route {
                 *set = d.get();
             }
         }
+        opts.incident = IncidentPolicy::compile(
+            opts.incident.as_deref(),
+            cfg.incidents.as_ref(),
+            &opts.group_by,
+            path,
+            check,
+            diag,
+        )
+        .map(std::sync::Arc::new);
         opts.mute_time_intervals = cfg.mute_time_intervals.clone();
         opts.active_time_intervals = cfg.active_time_intervals.clone();
 

@@ -27,7 +27,8 @@ pub struct ReplayedNotification {
     pub at: String,
     /// The receiver.
     pub receiver: String,
-    /// The group it notified (its key).
+    /// The incident it notified (its id), or for a route not notifying per incident, the
+    /// aggregation group's key.
     pub incident: String,
     /// The alerts it carried.
     pub alerts: Vec<ReplayedAlert>,
@@ -54,6 +55,8 @@ pub struct ReplayReport {
     pub suppressed: BTreeMap<String, usize>,
     /// Aggregation groups that notified.
     pub groups_notified: usize,
+    /// Incidents opened (routes notifying per incident).
+    pub incidents: usize,
     /// Every notification, in time order.
     pub notifications: Vec<ReplayedNotification>,
 }
@@ -162,6 +165,7 @@ pub fn replay(config: &Config, input: &Path) -> Result<ReplayReport, String> {
             notifications_out: 0,
             suppressed: BTreeMap::new(),
             groups_notified: 0,
+            incidents: 0,
             notifications: vec![],
         });
     };
@@ -178,6 +182,7 @@ pub fn replay(config: &Config, input: &Path) -> Result<ReplayReport, String> {
             }
             previous = Some(wake);
             let tick = engine.tick(wake);
+            engine.forget_closed_incidents();
             for (_, fp, reason) in tick.muted {
                 let reason = match reason {
                     MuteReason::Inhibited(_) => "inhibited",
@@ -193,7 +198,10 @@ pub fn replay(config: &Config, input: &Path) -> Result<ReplayReport, String> {
                 notifications.push(ReplayedNotification {
                     at: out.at.to_string(),
                     receiver: out.key.receiver.clone(),
-                    incident: out.key.group_key.clone(),
+                    incident: out
+                        .group_labels
+                        .get(triage_core::incident::INCIDENT_LABEL)
+                        .map_or_else(|| out.key.group_key.clone(), str::to_string),
                     alerts: out
                         .alerts
                         .iter()
@@ -222,6 +230,7 @@ pub fn replay(config: &Config, input: &Path) -> Result<ReplayReport, String> {
         notifications_out: notifications.len(),
         suppressed: muted.into_iter().map(|(k, v)| (k, v.len())).collect(),
         groups_notified: groups.len(),
+        incidents: engine.incidents_opened(),
         notifications,
     })
 }
@@ -231,8 +240,8 @@ pub fn summary(r: &ReplayReport) -> String {
     let reduction =
         if r.alerts_in == 0 { 0.0 } else { 100.0 * (1.0 - r.notifications_out as f64 / r.alerts_in as f64) };
     let mut out = format!(
-        "alerts in:          {}\nnotifications out:  {}\ngroups notified:    {}\nreduction:          {reduction:.1}%\n",
-        r.alerts_in, r.notifications_out, r.groups_notified
+        "alerts in:          {}\nnotifications out:  {}\ngroups notified:    {}\nincidents:          {}\nreduction:          {reduction:.1}%\n",
+        r.alerts_in, r.notifications_out, r.groups_notified, r.incidents
     );
     for (reason, n) in &r.suppressed {
         out.push_str(&format!("held back ({reason}): {n} alerts\n"));

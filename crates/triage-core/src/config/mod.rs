@@ -12,6 +12,7 @@ pub mod channels;
 pub mod classification;
 pub mod duration;
 pub mod flapping;
+pub mod incident;
 pub mod logwatch;
 pub mod model;
 pub mod outages;

@@ -229,6 +229,9 @@ pub struct RouteConfig {
     /// Names of time intervals outside which this route is muted (not inherited).
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
     pub active_time_intervals: Vec<String>,
+    /// Notify per incident (triage's own; inherited).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incidents: Option<super::incident::IncidentConfig>,
     /// Child routes, tried in order.
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
     pub routes: Vec<RouteConfig>,
