@@ -304,6 +304,14 @@ impl Dispatcher {
     pub fn timers(&self) -> Vec<(String, GroupTimer)> {
         self.groups.iter().map(|(k, g)| (k.clone(), g.timer)).collect()
     }
+
+    /// The timers of all groups, and the saved timers no group has claimed yet (to carry
+    /// them into a rebuilt dispatcher).
+    pub fn timers_with_saved(&self) -> HashMap<String, GroupTimer> {
+        let mut out = self.saved_timers.clone();
+        out.extend(self.groups.iter().map(|(k, g)| (k.clone(), g.timer)));
+        out
+    }
 }
 
 #[cfg(test)]

@@ -478,8 +478,7 @@ impl Engine {
     /// Rebuilds the aggregation groups from the held alerts, keeping the timers of groups
     /// whose id is unchanged.
     fn regroup(&mut self, now: Timestamp) {
-        let timers: HashMap<String, GroupTimer> = self.dispatcher.timers().into_iter().collect();
-        self.dispatcher = Dispatcher::with_saved_timers(timers);
+        self.dispatcher = Dispatcher::with_saved_timers(self.dispatcher.timers_with_saved());
         let alerts: Vec<Arc<Alert>> = self.alerts.values().map(|h| Arc::clone(&h.alert)).collect();
         for a in &alerts {
             self.route_alert(a, now);

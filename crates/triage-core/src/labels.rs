@@ -43,11 +43,12 @@ impl Fingerprint {
     }
 }
 
-pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+/// FNV-1a 64 offset basis.
+pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
 /// FNV-1a 64 of `bytes`, continuing from `h` (start from [`FNV_OFFSET`]).
-pub(crate) fn fnv_write(mut h: u64, bytes: &[u8]) -> u64 {
+pub fn fnv_write(mut h: u64, bytes: &[u8]) -> u64 {
     for b in bytes {
         h ^= u64::from(*b);
         h = h.wrapping_mul(FNV_PRIME);

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod alert;
+pub mod analytics;
 pub mod anomaly;
 pub mod anomaly_watch;
 pub mod classify;

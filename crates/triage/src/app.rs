@@ -196,6 +196,7 @@ pub async fn start(
     let (all, windows) = outage_sets.flatten();
     let restored_sources = outage_sets.sources.clone().into_iter().collect();
     core.restore_outages(all, windows, loaded.open_suppressions.clone(), now);
+    core.restore_incidents(restored_incidents(&loaded.open_incidents), now);
     let replayed = replay(&mut core, &loaded.ingest_log);
     let unsent = unsent_notifications(&loaded.outbox);
 
@@ -346,4 +347,18 @@ async fn shutdown(mut term: tokio::signal::unix::Signal) {
         _ = term.recv() => {}
     }
     tracing::info!("shutting down");
+}
+
+/// The open incidents saved at the last stop; an unreadable record is skipped with an error.
+fn restored_incidents(bodies: &[String]) -> Vec<triage_core::incident::Incident> {
+    bodies
+        .iter()
+        .filter_map(|b| match serde_json::from_str(b) {
+            Ok(i) => Some(i),
+            Err(e) => {
+                tracing::error!(error = %e, "a stored incident cannot be read; it is not restored");
+                None
+            }
+        })
+        .collect()
 }

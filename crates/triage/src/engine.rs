@@ -444,6 +444,7 @@ impl Loop {
             }
         }
         writes.extend(suppression_writes(&mut engine));
+        writes.extend(incident_writes(&mut engine));
         if !ingest.is_empty() {
             let received = ingest.len();
             let ing = engine.ingest(ingest, now);
@@ -505,6 +506,7 @@ impl Loop {
         let tick = engine.tick(now);
         let timers = engine.take_dirty_timers();
         let mut writes = suppression_writes(&mut engine);
+        writes.extend(incident_writes(&mut engine));
         drop(engine);
         self.shared.metrics.observe_stage("dispatch", started.elapsed().as_secs_f64());
         for (key, entry, expires) in &tick.logged {
@@ -752,6 +754,22 @@ fn window_changed(
         };
         let _ = done.send(res);
     });
+}
+
+/// The incidents that changed, for the store.
+fn incident_writes(engine: &mut Engine) -> Vec<Write> {
+    engine
+        .take_incident_changes()
+        .into_iter()
+        .map(|i| {
+            Write::Incident(crate::store::IncidentRow {
+                id: i.id.clone(),
+                opened_at: i.opened_at,
+                closed_at: i.closed_at,
+                body: serde_json::to_string(&i).unwrap_or_default(),
+            })
+        })
+        .collect()
 }
 
 /// The suppressions that began or ended, for the store.

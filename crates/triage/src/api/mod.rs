@@ -4,9 +4,11 @@
 //! [`error::ApiError`].
 
 pub mod alerts;
+pub mod analytics;
 pub mod error;
 pub mod feedback;
 pub mod groups;
+pub mod incidents;
 pub mod nodes;
 pub mod outages;
 pub mod query;
@@ -60,6 +62,9 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/api/v2/classify", post(feedback::classify))
         .route("/api/v2/feedback", get(feedback::list).post(feedback::post))
         .route("/api/v2/outages", get(outages::list))
+        .route("/api/v2/incidents", get(incidents::list))
+        .route("/api/v2/incidents/{id}", get(incidents::get_one))
+        .route("/api/v2/analytics", get(analytics::analytics))
         .route("/api/v2/outages/{id}/suppressions", get(outages::suppressions_of))
         .route("/api/v2/suppressions", get(outages::suppressions))
         .route("/api/v2/maintenances", get(outages::list_windows).post(outages::put_window))

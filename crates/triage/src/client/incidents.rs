@@ -1,18 +1,35 @@
-//! `triage incidents`: triage has no incidents endpoint yet, so this lists the alert groups of
-//! `GET /api/v2/alerts/groups`, one incident per group (its `group_by` labels, receiver, worst
-//! severity, how many alerts, since when).
+//! `triage incidents`: the incidents of a running triage (`GET /api/v2/incidents`): those of
+//! incident-notifying routes, the groups formed around an unscheduled outage, and the
+//! firing alert groups of other routes. `--state resolved|all` adds the resolved ones.
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use serde_json::Value;
 
 use super::error::ClientError;
-use super::model::GroupView;
-use super::output::{Cell, OutputFormat, Table, age, print_json, severity_colour, severity_rank};
+use super::output::{Cell, OutputFormat, Table, age, print_json, severity_colour, severity_rank, timestamp_of};
 use super::server::ServerArgs;
+
+/// Which incidents to list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum IncidentState {
+    /// Open ones.
+    #[default]
+    Open,
+    /// Resolved ones.
+    Resolved,
+    /// Both.
+    All,
+}
 
 /// Arguments of `triage incidents`.
 #[derive(Debug, Args)]
 pub struct IncidentsArgs {
+    /// Which incidents.
+    #[arg(long, value_enum, default_value_t)]
+    pub state: IncidentState,
+    /// At most this many.
+    #[arg(long, default_value_t = 200)]
+    pub limit: u32,
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: OutputFormat,
@@ -20,28 +37,36 @@ pub struct IncidentsArgs {
     pub server: ServerArgs,
 }
 
-/// Groups ordered most severe first, then oldest first.
-pub fn sort_incidents(groups: &mut [GroupView]) {
-    groups.sort_by(|a, b| {
-        severity_rank(a.worst_severity())
-            .cmp(&severity_rank(b.worst_severity()))
-            .then_with(|| a.since().cmp(&b.since()))
-            .then_with(|| a.title().cmp(&b.title()))
+fn text<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// Open before resolved, then most severe first, then newest first.
+pub fn sort_incidents(list: &mut [Value]) {
+    list.sort_by(|a, b| {
+        (text(a, "state") != "open")
+            .cmp(&(text(b, "state") != "open"))
+            .then_with(|| severity_rank(text(a, "severity")).cmp(&severity_rank(text(b, "severity"))))
+            .then_with(|| text(b, "startsAt").cmp(text(a, "startsAt")))
     });
 }
 
 /// The table of incidents.
-pub fn incidents_table(groups: &[GroupView], now: jiff::Timestamp) -> Table {
-    let mut table = Table::new(&["SEVERITY", "INCIDENT", "RECEIVER", "ALERTS", "SINCE", "ALERTNAMES"]);
-    for g in groups {
-        let severity = g.worst_severity();
+pub fn incidents_table(list: &[Value], now: jiff::Timestamp) -> Table {
+    let mut table = Table::new(&["SEVERITY", "ID", "STATE", "INCIDENT", "CAUSE", "ALERTS", "NOTIFIED", "SINCE"]);
+    for i in list {
+        let severity = text(i, "severity");
+        let cause = i.get("cause").map(|c| text(c, "summary")).unwrap_or_default();
+        let notified = i.get("notifications").and_then(Value::as_u64).map(|n| n.to_string()).unwrap_or_default();
         table.row(vec![
             Cell::coloured(severity, severity_colour(severity)),
-            g.title().into(),
-            g.receiver.as_str().into(),
-            g.alerts.len().to_string().into(),
-            g.since().map(|t| age(t, now)).unwrap_or_default().into(),
-            g.alertnames().join(", ").into(),
+            text(i, "id").into(),
+            text(i, "state").into(),
+            text(i, "title").into(),
+            cause.into(),
+            i.get("alertCount").and_then(Value::as_u64).unwrap_or(0).to_string().into(),
+            notified.into(),
+            timestamp_of(i, "startsAt").map(|t| age(t, now)).unwrap_or_default().into(),
         ]);
     }
     table
@@ -50,11 +75,17 @@ pub fn incidents_table(groups: &[GroupView], now: jiff::Timestamp) -> Table {
 /// Runs `triage incidents`.
 pub async fn run(args: IncidentsArgs) -> Result<(), ClientError> {
     let endpoint = args.server.endpoint()?;
-    let answer = endpoint.get_json("api/v2/alerts/groups", &[]).await?;
-    let mut groups = GroupView::list_from_json(&answer);
-    sort_incidents(&mut groups);
+    let state = match args.state {
+        IncidentState::Open => "open",
+        IncidentState::Resolved => "resolved",
+        IncidentState::All => "all",
+    };
+    let limit = args.limit.to_string();
+    let answer = endpoint.get_json("api/v2/incidents", &[("state", state), ("limit", &limit)]).await?;
+    let mut list = answer.as_array().cloned().unwrap_or_default();
+    sort_incidents(&mut list);
     match args.output {
-        OutputFormat::Json => print_json(&Value::Array(groups.into_iter().map(|g| g.raw).collect())),
-        OutputFormat::Table => incidents_table(&groups, jiff::Timestamp::now()).print(),
+        OutputFormat::Json => print_json(&Value::Array(list)),
+        OutputFormat::Table => incidents_table(&list, jiff::Timestamp::now()).print(),
     }
 }

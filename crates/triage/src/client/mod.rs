@@ -6,6 +6,7 @@
 //! subscribing from NATS are not client commands.)
 
 pub mod alerts;
+pub mod analytics;
 pub mod config;
 pub mod duration;
 pub mod error;
@@ -35,9 +36,12 @@ pub enum ClientCommand {
     Silences(silences::SilencesArgs),
     /// Lists outages (tickets, downtimes, maintenance); `suppressions ID` shows what one hid.
     Outages(outages::OutagesArgs),
-    /// Lists incidents. There is no incidents endpoint yet: these are the alert groups of
-    /// `GET /api/v2/alerts/groups`, one incident per group.
+    /// Lists incidents: open ones (incident-notifying routes' incidents, outage groups, and
+    /// other routes' firing groups), or with --state the resolved ones too.
     Incidents(incidents::IncidentsArgs),
+    /// Analytics of the stored history: noisiest and flapping alerts, time to resolve,
+    /// alerts and incidents per day by site, service or category.
+    Analytics(analytics::AnalyticsArgs),
     /// Queries VictoriaMetrics/Prometheus, InfluxDB or Elasticsearch directly.
     Query {
         #[command(subcommand)]
@@ -63,6 +67,7 @@ pub fn run(cmd: ClientCommand) -> ExitCode {
             ClientCommand::Silences(args) => silences::run(args).await,
             ClientCommand::Outages(args) => outages::run(args).await,
             ClientCommand::Incidents(args) => incidents::run(args).await,
+            ClientCommand::Analytics(args) => analytics::run(args).await,
             ClientCommand::Query { source } => query::run(source).await,
             ClientCommand::Top(args) => top::run(args).await,
         }

@@ -7,6 +7,7 @@
 //! contract against each.
 
 pub mod sqlite;
+mod sqlite_incidents;
 mod sqlite_rows;
 pub mod writer;
 
@@ -123,6 +124,36 @@ pub enum Write {
     SuppressionBegan(SuppressionRow),
     /// An outage stopped hiding an alert: outage id, alert, when, whether it still fired.
     SuppressionEnded(String, Fingerprint, Timestamp, bool),
+    /// Insert or update an incident.
+    Incident(IncidentRow),
+}
+
+/// One incident as stored: its id, times, and whole record as JSON.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IncidentRow {
+    /// The incident id.
+    pub id: String,
+    /// When it opened.
+    pub opened_at: Timestamp,
+    /// When it closed.
+    pub closed_at: Option<Timestamp>,
+    /// The record ([`triage_core::incident::Incident`]) as JSON.
+    pub body: String,
+}
+
+/// An incident query.
+#[derive(Clone, Debug, Default)]
+pub struct IncidentQuery {
+    /// Only this incident.
+    pub id: Option<String>,
+    /// `Some(true)`: open ones only; `Some(false)`: closed ones only.
+    pub open: Option<bool>,
+    /// Opened at or after.
+    pub since: Option<Timestamp>,
+    /// Opened at or before.
+    pub until: Option<Timestamp>,
+    /// At most this many, newest first (0: 1000).
+    pub limit: u32,
 }
 
 /// One suppression: an outage hiding an alert, from when to when.
@@ -191,6 +222,8 @@ pub struct Loaded {
     pub states: Vec<(String, String, String)>,
     /// Suppressions in progress: (outage id, alert).
     pub open_suppressions: Vec<(String, Fingerprint)>,
+    /// Open incidents as JSON, oldest first.
+    pub open_incidents: Vec<String>,
 }
 
 /// A history query.
@@ -226,6 +259,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<crate::outbox::OutboxRow>, StoreError>> + Send;
     /// Reads the named state values of a namespace, as (key, JSON), by key.
     fn states(&self, ns: &str) -> impl Future<Output = Result<Vec<(String, String)>, StoreError>> + Send;
+    /// Reads incidents, newest first.
+    fn incidents(&self, q: &IncidentQuery) -> impl Future<Output = Result<Vec<IncidentRow>, StoreError>> + Send;
     /// Reads suppressions, newest first.
     fn suppressions(
         &self,

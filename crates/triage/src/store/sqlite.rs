@@ -13,8 +13,8 @@ use super::sqlite_rows as rows;
 use crate::outbox::{OutboxRow, OutboxState};
 
 use super::{
-    HistoryQuery, Loaded, LoggedBatch, NotificationRecord, NotifyLogKey, Store, StoreError, SuppressionQuery,
-    SuppressionRow, Transition, Write, from_micros, to_micros,
+    HistoryQuery, IncidentQuery, IncidentRow, Loaded, LoggedBatch, NotificationRecord, NotifyLogKey, Store, StoreError,
+    SuppressionQuery, SuppressionRow, Transition, Write, from_micros, to_micros,
 };
 
 /// The schema, in order. Each entry runs once, recorded in `schema_version`.
@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../../migrations/sqlite/0002_ingest_log.sql")),
     (3, include_str!("../../migrations/sqlite/0003_outbox.sql")),
     (4, include_str!("../../migrations/sqlite/0004_outages.sql")),
+    (5, include_str!("../../migrations/sqlite/0005_incidents.sql")),
 ];
 
 /// Rows per multi-row INSERT (8 parameters each stays under SQLite's limit).
@@ -162,6 +163,12 @@ impl Store for SqliteStore {
             .await?
         {
             out.open_suppressions.push((r.get(0), Fingerprint(r.get::<i64, _>(1) as u64)));
+        }
+        for r in sqlx::query("SELECT body FROM incidents WHERE closed_at IS NULL ORDER BY opened_at")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            out.open_incidents.push(r.get(0));
         }
         Ok(out)
     }
@@ -356,6 +363,18 @@ impl Store for SqliteStore {
                         .execute(&mut *tx)
                         .await?;
                     }
+                    Write::Incident(row) => {
+                        sqlx::query(
+                            "INSERT INTO incidents (id, opened_at, closed_at, body) VALUES (?1, ?2, ?3, ?4) \
+                             ON CONFLICT (id) DO UPDATE SET closed_at = ?3, body = ?4",
+                        )
+                        .bind(row.id.as_str())
+                        .bind(to_micros(row.opened_at))
+                        .bind(row.closed_at.map(to_micros))
+                        .bind(row.body.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
                     Write::OutboxPrune(before) => {
                         sqlx::query("DELETE FROM outbox WHERE state NOT IN ('pending', 'retrying') AND updated_at < ?")
                             .bind(to_micros(*before))
@@ -479,6 +498,10 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await?;
         Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn incidents(&self, q: &IncidentQuery) -> Result<Vec<IncidentRow>, StoreError> {
+        super::sqlite_incidents::query(&self.pool, q).await
     }
 
     async fn suppressions(&self, q: &SuppressionQuery) -> Result<Vec<SuppressionRow>, StoreError> {
