@@ -16,6 +16,8 @@ export const CATEGORIES = [
 
 /** Annotation names that hold links, shown first and in this order. */
 const LINK_KEYS = ['runbook_url', 'runbook', 'dashboard', 'dashboard_url', 'ticket', 'ticket_url', 'outage_url'];
+/** An open alert's history is reloaded at most this often. */
+const HISTORY_MS = 10000;
 const URL_IN_TEXT = /https?:\/\/[^\s<>"'`]+[^\s<>"'`.,;:!?)\]]/g;
 
 /** The links of an alert: `[{name, url}]`, from its annotations and its generator URL. */
@@ -99,9 +101,11 @@ export class AlertDetail {
   /** Takes the latest listing of the alert. */
   update(alert) {
     const changed = JSON.stringify(alert.labels) !== JSON.stringify(this.alert.labels) || JSON.stringify(alert.annotations) !== JSON.stringify(this.alert.annotations);
+    const moved = alert.updatedAt !== this.alert.updatedAt;
     this.alert = alert;
     if (changed) this.build();
     else this.renderStatus();
+    if (this.loaded && (changed || moved)) this.opened();
   }
 
   renderStatus() {
@@ -119,6 +123,7 @@ export class AlertDetail {
 
   /** Loads what the listing does not carry: category and history. */
   opened() {
+    this.loaded = true;
     this.loadCategory();
     this.loadHistory();
   }
@@ -137,7 +142,13 @@ export class AlertDetail {
     }
   }
 
+  /** Reloads the history when it is older than `HISTORY_MS` (called by every poll while open). */
+  poll() {
+    if (this.loaded && Date.now() - (this.historyAt ?? 0) > HISTORY_MS) this.loadHistory();
+  }
+
   async loadHistory() {
+    this.historyAt = Date.now();
     try {
       const rows = await getJson('api/v2/history', [['fingerprint', this.alert.fingerprint], ['limit', '20']]);
       replace(

@@ -41,6 +41,11 @@ export class CardState {
     return d;
   }
 
+  /** Lets the open details refresh what the listing does not carry. */
+  poll() {
+    for (const fp of this.open) this.details.get(fp)?.poll();
+  }
+
   /** Forgets alerts no longer listed. */
   prune(alerts) {
     const keep = new Set(alerts.map((a) => a.fingerprint));
@@ -137,6 +142,7 @@ export function alertsView(root, app) {
     const alerts = snap.active;
     options(snap.alerts);
     cards.prune(snap.alerts);
+    cards.poll();
     // Re-render when the alerts change, and every half minute for the ages.
     const sig = JSON.stringify([groupBy, Math.floor(Date.now() / 30000), alerts.map((a) => [a.fingerprint, a.updatedAt])]);
     if (!force && sig === signature) return;

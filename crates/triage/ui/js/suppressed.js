@@ -91,6 +91,7 @@ export function suppressedView(root, app) {
     const snap = app.snapshot;
     const alerts = snap.suppressed;
     cards.prune(snap.alerts);
+    cards.poll();
     const sig = JSON.stringify([Math.floor(Date.now() / 30000), alerts.map((a) => [a.fingerprint, a.updatedAt, a.status]), snap.windows, snap.silences.map((s) => [s.id, s.comment, s.endsAt])]);
     if (sig === signature) return;
     signature = sig;
