@@ -84,7 +84,7 @@ export function horizontalBars(items, { labelWidth = 220, barWidth = 300 } = {})
   if (items.length === 0) return h('p', { class: 'muted' }, 'No data in this range.');
   const row = 20;
   const max = Math.max(1e-9, ...items.map((i) => i.value));
-  const width = labelWidth + barWidth + 90;
+  const width = labelWidth + barWidth + 190;
   const height = items.length * row + 4;
   const svg = s('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img' });
   items.forEach((item, n) => {
