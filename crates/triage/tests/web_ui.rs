@@ -7,6 +7,7 @@
 //!   `tests/ui/ui_check.mjs`): alerts posted through the API appear, group and filter; a
 //!   silence and a maintenance window created in the UI's forms suppress their alerts (the
 //!   API says so, with the silence id and the outage), are edited, ended and expired there;
+//!   an inhibited alert is shown with the alert inhibiting it;
 //!   feedback given on an alert is stored; server text is never run; incidents and analytics
 //!   say they are unavailable on 404 and render answers of their contract. The effects are
 //!   checked again here through the API once the browser is gone. Screenshots (light and
@@ -33,6 +34,10 @@ route:
   repeat_interval: 1h
 receivers:
   - name: ops
+inhibit_rules:
+  - source_matchers: [alertname="UiNodeDown"]
+    target_matchers: [severity="warning"]
+    equal: [site]
 classification: {}
 "#;
 
@@ -136,6 +141,8 @@ fn alerts() -> Vec<AlertSpec> {
             ("severity", "critical"),
         ])
         .annotations(&[("summary", "node7 does not answer")]),
+        AlertSpec::new(&[("alertname", "UiPisaSlow"), ("site", "T2_IT_Pisa"), ("severity", "warning")])
+            .annotations(&[("summary", "transfers to T2_IT_Pisa are slow")]),
         AlertSpec::new(&[("alertname", "UiHostile"), ("site", "T2_XX_Test"), ("severity", "info")]).annotations(&[
             ("summary", "<img src=x onerror=\"window.__xss=1\">"),
             ("description", "<script>window.__xss=2</script>"),

@@ -99,6 +99,29 @@ try {
 
   await shot(page, 'light-alerts');
 
+  await step('an inhibited alert is shown suppressed with the alert inhibiting it', async () => {
+    if ((await page.locator('#view-alerts .alertname', { hasText: /^UiPisaSlow$/ }).count()) !== 0) throw new Error('UiPisaSlow listed as notifying');
+    await tab('suppressed');
+    const group = page.locator('.group[data-reason="inhibition"]');
+    await visible(group.locator('.alertname', { hasText: 'UiPisaSlow' }));
+    await visible(group.locator('.reason-inhibition', { hasText: 'by UiNodeDown' }));
+    const a = await triage.alert('UiPisaSlow');
+    const source = await triage.alert('UiNodeDown');
+    if (a.status.state !== 'suppressed' || !a.status.inhibitedBy.includes(source.fingerprint)) throw new Error(`api: ${JSON.stringify(a.status)}`);
+    await tab('alerts');
+  });
+
+  await step('"Silence…" on an alert opens the silence form with its labels', async () => {
+    const disk = card('UiDiskFull');
+    await disk.locator('button', { hasText: 'Silence…' }).click();
+    await page.locator('#view-silences').waitFor({ state: 'visible', timeout: WAIT_MS });
+    const matchers = await page.inputValue('#silence-form [name="matchers"]');
+    if (!matchers.includes('alertname="UiDiskFull"') || !matchers.includes('instance="se1.cscs.ch:9100"')) throw new Error(`prefilled with ${matchers}`);
+    await visible(page.locator('#silence-preview', { hasText: 'matches 1 current alert' }));
+    await page.fill('#silence-form [name="matchers"]', '');
+    await tab('alerts');
+  });
+
   await step('a new alert appears without reloading the page', async () => {
     await page.evaluate(() => { window.__sameDocument = true; });
     await triage.post('/api/v2/alerts', [{ labels: { alertname: 'UiLiveUpdate', site: 'T2_CH_CSCS', severity: 'warning' }, annotations: { summary: 'posted while the page is open' } }]);

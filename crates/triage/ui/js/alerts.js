@@ -8,6 +8,8 @@ import { AlertDetail } from './alert_detail.js';
 
 const GROUP_KEY = 'triage.groupBy';
 const NONE = '';
+/** Alerts shown per group before a "show all" button. */
+const PER_GROUP = 25;
 /** Labels shown in a card's title line rather than as chips. */
 const TITLE_LABELS = new Set(['alertname', 'severity']);
 
@@ -118,10 +120,12 @@ export function alertsView(root, app) {
   const list = root.querySelector('#alert-groups');
   const summary = root.querySelector('#alerts-summary');
   const cards = new CardState(app);
+  const expanded = new Set();
   let groupBy = localStorage.getItem(GROUP_KEY) ?? 'alertname';
   let signature = '';
   select.addEventListener('change', () => {
     groupBy = select.value;
+    expanded.clear();
     localStorage.setItem(GROUP_KEY, groupBy);
     render(true);
   });
@@ -164,7 +168,10 @@ export function alertsView(root, app) {
             groupBy === NONE ? 'all alerts' : [h('span', { class: 'chip-name' }, groupBy), '=', h('span', { class: 'chip-value' }, value || '(none)')],
             h('span', { class: 'count' }, String(members.length)),
           ),
-          members.map((a) => alertCard(a, cards, { hide: [groupBy] })),
+          (expanded.has(value) ? members : members.slice(0, PER_GROUP)).map((a) => alertCard(a, cards, { hide: [groupBy] })),
+          members.length > PER_GROUP && !expanded.has(value)
+            ? h('button', { type: 'button', class: 'ghost more', on: { click: () => { expanded.add(value); render(true); } } }, `show all ${members.length}`)
+            : null,
         ),
       ),
     );

@@ -92,18 +92,20 @@ export function notice(kind, ...children) {
 
 /**
  * A button that asks once more before acting: the first click turns it into
- * "Confirm"/"Cancel"; `action` runs on "Confirm".
+ * "Confirm"/"Cancel" (marked `data-pending` meanwhile); `action` runs on "Confirm".
  */
 export function confirmButton(label, confirmLabel, action) {
   const wrap = h('span', { class: 'confirm' });
   const first = h('button', { type: 'button', class: 'danger', on: { click: ask } }, label);
   wrap.append(first);
   function ask() {
+    wrap.dataset.pending = 'true';
     const yes = h('button', { type: 'button', class: 'danger', on: { click: run } }, confirmLabel);
-    const no = h('button', { type: 'button', on: { click: () => replace(wrap, first) } }, 'Cancel');
+    const no = h('button', { type: 'button', on: { click: () => { delete wrap.dataset.pending; replace(wrap, first); } } }, 'Cancel');
     replace(wrap, yes, no);
   }
   async function run() {
+    delete wrap.dataset.pending;
     replace(wrap, h('span', { class: 'muted' }, '…'));
     try {
       await action();
@@ -112,4 +114,9 @@ export function confirmButton(label, confirmLabel, action) {
     }
   }
   return wrap;
+}
+
+/** Whether a confirmation is waiting for an answer inside `el` (lists then wait to re-render). */
+export function confirming(el) {
+  return el.querySelector('[data-pending]') !== null;
 }

@@ -7,6 +7,9 @@ import { getJson } from './api.js';
 import { localTime, relative, formatDuration } from './format.js';
 import { severityKind } from './alerts.js';
 
+/** Ids of incidents whose alert list is open, kept across re-renders. */
+const openLists = new Set();
+
 function incidentCard(inc) {
   const cause = inc.cause ?? {};
   const open = inc.state === 'open';
@@ -42,7 +45,7 @@ function incidentCard(inc) {
     ),
     h(
       'details',
-      {},
+      { open: openLists.has(inc.id), on: { toggle: (e) => (e.target.open ? openLists.add(inc.id) : openLists.delete(inc.id)) } },
       h('summary', {}, `${alerts.length} alert${alerts.length === 1 ? '' : 's'}`),
       h(
         'table',

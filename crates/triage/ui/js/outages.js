@@ -2,7 +2,7 @@
 // GOCDB, maintenance windows and alerts) with what they hide now, and the maintenance
 // windows with a form to declare one, edit it (same id) or end it now.
 
-import { h, replace, link, badge, notice, confirmButton } from './dom.js';
+import { h, replace, link, badge, notice, confirmButton, confirming } from './dom.js';
 import { postJson, del } from './api.js';
 import { localTime, relative, parseDuration, toLocalInput, fromLocalInput, utcOffset } from './format.js';
 import { parseMatchers, formatMatcher } from './matchers.js';
@@ -158,8 +158,9 @@ export function outagesView(root, app) {
 
   function render() {
     const snap = app.snapshot;
-    const sig = JSON.stringify([Math.floor(Date.now() / 30000), snap.windows, snap.outages]);
-    if (sig === signature) return;
+    const data = JSON.stringify([snap.windows, snap.outages]);
+    const sig = `${Math.floor(Date.now() / 30000)}${data}`;
+    if (sig === signature || (signature.endsWith(data) && confirming(windowsEl))) return;
     signature = sig;
     const windows = [...snap.windows].sort((a, b) => Number(b.active) - Number(a.active) || String(b.startsAt ?? '').localeCompare(String(a.startsAt ?? '')));
     replace(

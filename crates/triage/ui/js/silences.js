@@ -2,7 +2,7 @@
 // create one from matchers, a duration, an author and a comment (with how many current
 // alerts it would match), and expiring one.
 
-import { h, replace, badge, notice, confirmButton } from './dom.js';
+import { h, replace, badge, notice, confirmButton, confirming } from './dom.js';
 import { getJson, postJson, del } from './api.js';
 import { localTime, relative, parseDuration, toLocalInput, fromLocalInput, utcOffset } from './format.js';
 import { parseMatchers, formatMatcher } from './matchers.js';
@@ -27,6 +27,7 @@ export function silencesView(root, app) {
   showExpired.addEventListener('change', () => render(true));
   f.matchers.addEventListener('input', () => {
     clearTimeout(previewTimer);
+    preview.textContent = '…';
     previewTimer = setTimeout(updatePreview, 300);
   });
   form.addEventListener('submit', (e) => {
@@ -125,8 +126,9 @@ export function silencesView(root, app) {
 
   function render(force = false) {
     const all = app.snapshot.silences;
-    const sig = JSON.stringify([Math.floor(Date.now() / 30000), showExpired.checked, highlight, all]);
-    if (!force && sig === signature) return;
+    const data = JSON.stringify([showExpired.checked, highlight, all]);
+    const sig = `${Math.floor(Date.now() / 30000)}${data}`;
+    if (!force && (sig === signature || (signature.endsWith(data) && confirming(listEl)))) return;
     signature = sig;
     const shown = all
       .filter((s) => showExpired.checked || s.status?.state !== 'expired')
