@@ -59,8 +59,24 @@ fn artifact_dir() -> PathBuf {
     dir
 }
 
+/// The oldest Node that the locked `playwright-core` runs on (its `engines`).
+const NODE_MAJOR: u32 = 20;
+
+/// Fails with a clear message when `node` is older than the UI check needs.
+fn check_node_version() {
+    let out = Command::new("node").arg("--version").output().expect("run node --version");
+    let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let major: u32 = version.trim_start_matches('v').split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
+    assert!(
+        major >= NODE_MAJOR,
+        "node {version} is too old for the UI check: playwright-core (tests/ui/package-lock.json) needs Node \
+         {NODE_MAJOR} or newer"
+    );
+}
+
 /// Installs the locked npm packages of the UI check when they are missing.
 fn ensure_node_modules() {
+    check_node_version();
     let dir = ui_test_dir();
     if dir.join("node_modules/playwright-core/package.json").exists() {
         return;

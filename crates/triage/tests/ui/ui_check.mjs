@@ -39,6 +39,38 @@ try {
     if ((await page.title()) !== 'triage') throw new Error(`title ${await page.title()}`);
   });
 
+  await step('matchers and durations parse as the forms need them (modules as served)', async () => {
+    const got = await page.evaluate(async () => {
+      const m = await import('./js/matchers.js');
+      const f = await import('./js/format.js');
+      const parsed = m.parseMatchers('{site="T2_CH_CSCS", instance=~"se[0-9]+.*", job!=node, msg!~"a \\"b\\", c"}');
+      let error = null;
+      try {
+        m.parseMatchers('site T2');
+      } catch (e) {
+        error = e.message;
+      }
+      return {
+        parsed,
+        text: m.formatMatchers(parsed),
+        error,
+        durations: ['90m', '1h30m', '2d', '1w', '4h', 'soon', ''].map(f.parseDuration),
+        shown: [59, 3600, 5400, 90061].map(f.formatDuration),
+      };
+    });
+    const want = [
+      { name: 'site', value: 'T2_CH_CSCS', isRegex: false, isEqual: true },
+      { name: 'instance', value: 'se[0-9]+.*', isRegex: true, isEqual: true },
+      { name: 'job', value: 'node', isRegex: false, isEqual: false },
+      { name: 'msg', value: 'a "b", c', isRegex: true, isEqual: false },
+    ];
+    if (JSON.stringify(got.parsed) !== JSON.stringify(want)) throw new Error(`parsed ${JSON.stringify(got.parsed)}`);
+    if (got.text !== 'site="T2_CH_CSCS", instance=~"se[0-9]+.*", job!="node", msg!~"a \\"b\\", c"') throw new Error(`formatted ${got.text}`);
+    if (!got.error) throw new Error('"site T2" was accepted');
+    if (JSON.stringify(got.durations) !== JSON.stringify([5400, 5400, 172800, 604800, 14400, null, null])) throw new Error(`durations ${JSON.stringify(got.durations)}`);
+    if (JSON.stringify(got.shown) !== JSON.stringify(['59s', '1h', '1h 30m', '1d 1h'])) throw new Error(`shown ${JSON.stringify(got.shown)}`);
+  });
+
   await step('alerts posted through the API appear', async () => {
     for (const name of ['UiDiskFull', 'UiTransferErrors', 'UiNodeDown', 'UiHostile']) await visible(card(name));
   });
