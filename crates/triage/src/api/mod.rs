@@ -1,5 +1,6 @@
 //! The HTTP surface: Alertmanager's API v2, health and reload endpoints, `/metrics`, and
-//! triage's own endpoints (history, notifications, deliveries, nodes, outages, maintenances).
+//! triage's own endpoints (history, notifications, deliveries, nodes, outages, maintenances),
+//! and the web UI's files.
 //! Handlers are thin: they parse, ask the engine or read its state, and map errors with
 //! [`error::ApiError`].
 
@@ -14,6 +15,7 @@ pub mod outages;
 pub mod query;
 pub mod silences;
 pub mod status;
+pub mod ui;
 
 use std::sync::Arc;
 
@@ -69,6 +71,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/api/v2/suppressions", get(outages::suppressions))
         .route("/api/v2/maintenances", get(outages::list_windows).post(outages::put_window))
         .route("/api/v2/maintenance/{id}", axum::routing::delete(outages::end_window))
+        .merge(ui::routes())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(error::count_requests))
         .layer(DefaultBodyLimit::disable())

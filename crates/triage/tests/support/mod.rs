@@ -35,6 +35,8 @@ fn package_of(bin: &str) -> &'static str {
         "prometheus" | "promtool" => "prometheus",
         "victoria-metrics" | "vmalert" => "victoria-metrics",
         "influxd" => "influxdb",
+        "chromium" => "chromium",
+        "node" | "npm" => "nodejs npm",
         _ => "(unknown package)",
     }
 }
