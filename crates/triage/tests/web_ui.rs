@@ -9,7 +9,7 @@
 //!   API says so, with the silence id and the outage), are edited, ended and expired there;
 //!   an inhibited alert is shown with the alert inhibiting it;
 //!   feedback given on an alert is stored; server text is never run; incidents and analytics
-//!   say they are unavailable on 404 and render answers of their contract. The effects are
+//!   show the server's own answers, and render fuller answers of the same shape. The effects are
 //!   checked again here through the API once the browser is gone. Screenshots (light and
 //!   dark) are written to `$CARGO_TARGET_DIR/ui-artifacts/<run>/`, whose path is printed.
 

@@ -249,11 +249,16 @@ try {
     await until('the API to report UiTransferErrors active', async () => (await triage.alert('UiTransferErrors'))?.status.state === 'active');
   });
 
-  await step('incidents and analytics say they are not available when the server answers 404', async () => {
+  await step("incidents and analytics show the server's own answers", async () => {
     await tab('incidents');
-    await visible(page.locator('#incidents-list .notice-unavailable', { hasText: 'not available' }));
+    await until('an incident listed', async () => (await page.locator('#incidents-list .incident').count()) > 0);
+    await visible(page.locator('#incidents-list .incident', { hasText: 'UiDiskFull' }));
     await tab('analytics');
-    await visible(page.locator('#analytics-body .notice-unavailable', { hasText: 'not available' }));
+    await until('the server\'s analytics drawn', async () => {
+      await page.click('#analytics-form button[type="submit"]');
+      return (await page.locator('.chart-panel svg rect').count()) > 0;
+    });
+    await shot(page, 'light-analytics-server');
   });
 
   await step('incidents and analytics render answers of their contract', async () => {
