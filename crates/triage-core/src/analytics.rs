@@ -154,11 +154,22 @@ fn flatten(days: Days) -> Vec<DayCount> {
     days.into_iter().map(|((day, key), (alerts, incidents))| DayCount { day, key, alerts, incidents }).collect()
 }
 
-/// Analytics of `events` (any order) and incidents opened (time and labels) within
-/// `[from, to]`; `category_of` names an alert's category; lists hold at most `top` entries.
+/// An incident as analytics counts it.
+#[derive(Clone, Debug)]
+pub struct OpenedIncident {
+    /// When it opened.
+    pub at: Timestamp,
+    /// Its correlate labels (site, service).
+    pub labels: LabelSet,
+    /// Its category (that of its probable cause).
+    pub category: String,
+}
+
+/// Analytics of `events` (any order) and incidents opened within `[from, to]`;
+/// `category_of` names an alert's category; lists hold at most `top` entries.
 pub fn analyse(
     events: &[HistoryEvent],
-    incidents: &[(Timestamp, LabelSet)],
+    incidents: &[OpenedIncident],
     mut category_of: impl FnMut(Fingerprint, &LabelSet) -> String,
     from: Timestamp,
     to: Timestamp,
@@ -201,11 +212,12 @@ pub fn analyse(
         }
     }
     let mut incidents_in = 0;
-    for (at, labels) in incidents.iter().filter(|(at, _)| *at >= from && *at <= to) {
+    for i in incidents.iter().filter(|i| i.at >= from && i.at <= to) {
         incidents_in += 1;
-        let d = day(*at);
-        site.entry((d.clone(), site_of(labels).to_string())).or_default().1 += 1;
-        service.entry((d, service_of(labels).to_string())).or_default().1 += 1;
+        let d = day(i.at);
+        site.entry((d.clone(), site_of(&i.labels).to_string())).or_default().1 += 1;
+        service.entry((d.clone(), service_of(&i.labels).to_string())).or_default().1 += 1;
+        category.entry((d, i.category.clone())).or_default().1 += 1;
     }
     let mut noisiest: Vec<Noisy> = noisy.into_values().collect();
     noisiest.sort_by(|a, b| b.firings.cmp(&a.firings).then_with(|| a.alertname.cmp(&b.alertname)));
@@ -277,7 +289,11 @@ mod tests {
         events.push(ev("Down", "B", t(1), true)); // repeated firing: not a new one
         events.push(ev("Down", "B", t(60), false));
         events.push(ev("Old", "B", t(-100), true)); // before the range
-        let incidents = vec![(t(0), LabelSet::from_pairs([("site", "A")]))];
+        let incidents = vec![OpenedIncident {
+            at: t(0),
+            labels: LabelSet::from_pairs([("site", "A")]),
+            category: "cat-DiskFull".into(),
+        }];
         let a = analyse(&events, &incidents, |_, l| format!("cat-{}", l.value("alertname")), t(0), t(1000), 10);
         assert_eq!(a.firings, 5);
         assert_eq!(a.incidents, 1);
@@ -293,6 +309,7 @@ mod tests {
         let day = day(t(0));
         assert!(a.per_day.site.contains(&DayCount { day: day.clone(), key: "A".into(), alerts: 4, incidents: 1 }));
         assert!(a.per_day.category.iter().any(|d| d.key == "cat-Down" && d.alerts == 1));
+        assert!(a.per_day.category.iter().any(|d| d.key == "cat-DiskFull" && d.alerts == 4 && d.incidents == 1));
     }
 
     #[test]

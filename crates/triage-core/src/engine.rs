@@ -209,6 +209,8 @@ pub struct AlertStatus {
     pub inhibited_by: Vec<String>,
     /// The scheduled outage hiding it.
     pub outage: Option<String>,
+    /// Flapping: its notifications are held until it is stable (it stays `active`).
+    pub flapping: bool,
 }
 
 impl AlertStatus {
@@ -821,6 +823,7 @@ impl Engine {
             silenced_by: self.silences.mutes(labels, now),
             inhibited_by: self.inhibitor.mutes(labels, now).map(|fp| fp.to_string()).into_iter().collect(),
             outage: self.outages.book.scheduled_for(labels, now).map(|o| o.id.clone()),
+            flapping: self.flaps.flapping_now(labels.fingerprint()),
         }
     }
 

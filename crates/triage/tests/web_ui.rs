@@ -39,6 +39,7 @@ inhibit_rules:
     target_matchers: [severity="warning"]
     equal: [site]
 classification: {}
+flapping: {changes: 2, window: 1h}
 "#;
 
 fn ui_test_dir() -> PathBuf {

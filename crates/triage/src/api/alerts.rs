@@ -149,6 +149,9 @@ pub fn write_alert(out: &mut Vec<u8>, l: &Listed) {
         out.extend_from_slice(b",\"outage\":");
         push_str(out, outage);
     }
+    if l.status.flapping {
+        out.extend_from_slice(b",\"flapping\":true");
+    }
     out.extend_from_slice(b",\"state\":\"");
     out.extend_from_slice(l.status.state().as_bytes());
     out.extend_from_slice(b"\"},\"updatedAt\":\"");
@@ -321,7 +324,12 @@ mod tests {
         let listed = Listed {
             fp: alert.fingerprint(),
             alert: Arc::new(alert.clone()),
-            status: AlertStatus { silenced_by: vec!["s-1".into()], inhibited_by: vec![], outage: None },
+            status: AlertStatus {
+                silenced_by: vec!["s-1".into()],
+                inhibited_by: vec![],
+                outage: None,
+                flapping: false,
+            },
             receivers: vec!["team-a".into(), "b\"".into()],
         };
         let mut out = Vec::new();

@@ -9,7 +9,8 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
-use triage_core::analytics::{HistoryEvent, analyse};
+use triage_core::analytics::{HistoryEvent, OpenedIncident, analyse};
+use triage_core::incident::Incident;
 use triage_core::{Fingerprint, LabelSet};
 
 use super::AppState;
@@ -67,28 +68,30 @@ pub async fn analytics(State(st): State<AppState>, RawQuery(raw): RawQuery) -> R
         .incidents(&IncidentQuery { since: Some(from), until: Some(to), limit: 100_000, ..Default::default() })
         .await
         .map_err(internal)?;
-    let mut incidents: HashMap<String, (Timestamp, LabelSet)> = HashMap::new();
+    let mut incidents: HashMap<String, Incident> = HashMap::new();
     for r in stored {
-        if let Ok(i) = serde_json::from_str::<triage_core::incident::Incident>(&r.body) {
-            incidents.insert(i.id, (i.opened_at, i.labels));
+        if let Ok(i) = serde_json::from_str::<Incident>(&r.body) {
+            incidents.insert(i.id.clone(), i);
         }
     }
     for i in st.engine.shared.engine.read().incidents() {
-        incidents.insert(i.id.clone(), (i.opened_at, i.labels.clone()));
+        incidents.insert(i.id.clone(), i.clone());
     }
-    let incidents: Vec<(Timestamp, LabelSet)> = incidents.into_values().collect();
     let categories = &st.engine.shared.categories;
-    let answer = tokio::task::block_in_place(|| {
-        analyse(
-            &events,
-            &incidents,
-            |_, labels| {
-                categories.classify(labels, &LabelSet::new()).map_or_else(|| "unclassified".to_string(), |(c, _)| c)
-            },
-            from,
-            to,
-            top,
-        )
+    let category_of = |labels: &LabelSet| {
+        categories.classify(labels, &LabelSet::new()).map_or_else(|| "unclassified".to_string(), |(c, _)| c)
+    };
+    let incidents: Vec<OpenedIncident> = tokio::task::block_in_place(|| {
+        incidents
+            .into_values()
+            .map(|i| OpenedIncident {
+                at: i.opened_at,
+                category: i.cause_labels().map_or_else(|| "unclassified".to_string(), category_of),
+                labels: i.labels,
+            })
+            .collect()
     });
+    let answer =
+        tokio::task::block_in_place(|| analyse(&events, &incidents, |_, labels| category_of(labels), from, to, top));
     Ok(Json(serde_json::to_value(answer).unwrap_or_default()))
 }

@@ -249,6 +249,19 @@ try {
     await until('the API to report UiTransferErrors active', async () => (await triage.alert('UiTransferErrors'))?.status.state === 'active');
   });
 
+  await step('a flapping alert is listed among the suppressed with its reason', async () => {
+    const labels = { alertname: 'UiFlaps', site: 'T2_CH_CSCS', severity: 'warning' };
+    const start = new Date(Date.now() - 60000).toISOString();
+    for (let i = 0; i < 3; i++) {
+      await triage.post('/api/v2/alerts', [{ labels, startsAt: start, endsAt: new Date(Date.now() - 1000).toISOString() }]);
+      await triage.post('/api/v2/alerts', [{ labels, startsAt: start }]);
+    }
+    await until('the API to report UiFlaps flapping', async () => (await triage.alert('UiFlaps'))?.status.flapping === true);
+    await tab('suppressed');
+    await visible(page.locator('section[data-reason="flapping"]', { hasText: 'UiFlaps' }));
+    await visible(page.locator('.reason-flapping'));
+  });
+
   await step("incidents and analytics show the server's own answers", async () => {
     await tab('incidents');
     await until('an incident listed', async () => (await page.locator('#incidents-list .incident').count()) > 0);

@@ -30,12 +30,12 @@ export class Snapshot {
 
   /** Alerts that notify (state active). */
   get active() {
-    return this.alerts.filter((a) => a.status?.state !== 'suppressed');
+    return this.alerts.filter((a) => a.status?.state !== 'suppressed' && !a.status?.flapping);
   }
 
   /** Alerts held back: silenced, inhibited or inside a scheduled outage. */
   get suppressed() {
-    return this.alerts.filter((a) => a.status?.state === 'suppressed');
+    return this.alerts.filter((a) => a.status?.state === 'suppressed' || a.status?.flapping);
   }
 }
 

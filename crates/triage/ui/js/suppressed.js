@@ -1,5 +1,5 @@
 // The Suppressed view: alerts held back, sorted by why (a maintenance window or outage, a
-// silence, an inhibiting alert), each with the reason the API gives and its link; and the
+// silence, an inhibiting alert, flapping), each with the reason the API gives and its link; and the
 // store's suppression records (which alerts an outage hid, from when to when).
 
 import { h, replace, link, badge, notice, chip } from './dom.js';
@@ -36,6 +36,9 @@ export function reasonNodes(alert, app) {
       ),
     );
   }
+  if (st.flapping) {
+    out.push(h('span', { class: 'reason reason-flapping' }, badge('flapping', 'inhibit'), ' notifications held until it is stable'));
+  }
   return out;
 }
 
@@ -68,6 +71,7 @@ function kindOf(alert) {
   if (st.outage) return 'outage';
   if ((st.silencedBy ?? []).length) return 'silence';
   if ((st.inhibitedBy ?? []).length) return 'inhibition';
+  if (st.flapping) return 'flapping';
   return 'other';
 }
 
@@ -75,6 +79,7 @@ const SECTIONS = [
   ['outage', 'In a maintenance window or scheduled outage'],
   ['silence', 'Silenced'],
   ['inhibition', 'Inhibited by another alert'],
+  ['flapping', 'Flapping: notifications held until stable'],
   ['other', 'Suppressed'],
 ];
 
