@@ -19,6 +19,7 @@ pub mod logwatch;
 pub mod maintenance_cli;
 pub mod metrics;
 pub mod mirror;
+pub mod nats_cli;
 pub mod nflog;
 pub mod notify;
 pub mod outages;

@@ -35,6 +35,7 @@ fn package_of(bin: &str) -> &'static str {
         "prometheus" | "promtool" => "prometheus",
         "victoria-metrics" | "vmalert" => "victoria-metrics",
         "influxd" => "influxdb",
+        "nats-server" => "nats-server",
         _ => "(unknown package)",
     }
 }
