@@ -244,7 +244,10 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
                 Err(e) => Err(format!("cannot read {}: {e}", config.display())),
             };
-            match loaded.and_then(|c| crate::replay::replay(&c, &input)) {
+            let progress = crate::progress::bar(0, "replaying", "alerts");
+            let replayed = loaded.and_then(|c| crate::replay::replay_with_progress(&c, &input, &progress));
+            progress.finish_and_clear();
+            match replayed {
                 Ok(report) if json => {
                     println!("{}", serde_json::to_string(&report).unwrap_or_default());
                     ExitCode::SUCCESS

@@ -24,6 +24,7 @@ pub mod nflog;
 pub mod notify;
 pub mod outages;
 pub mod outbox;
+pub mod progress;
 pub mod replay;
 pub mod setup;
 pub mod ssb_source;
