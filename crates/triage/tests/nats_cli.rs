@@ -371,3 +371,67 @@ async fn bad_credentials_are_refused_with_a_hint() {
 
     run_ok(&["nats", "pub", "x", "y", "--server", server, "--token-file", right.to_str().unwrap()]).await;
 }
+
+#[tokio::test]
+async fn user_and_password_log_in() {
+    if !nats_installed("user_and_password_log_in") {
+        return;
+    }
+    let nats = NatsServer::start(&["--user", "alice", "--pass", "pw-4d2a"]).await;
+    let server = nats.url.as_str();
+    let out = triage(&["nats", "pub", "x", "y", "--server", server, "--user", "alice", "--password", "wrong"]).await;
+    assert_fails(&out, 1, &["refused the credentials", "check --user/--password"]);
+    run_ok(&["nats", "pub", "x", "y", "--server", server, "--user", "alice", "--password", "pw-4d2a"]).await;
+    let mut cmd = triage_command(&["nats", "pub", "x", "y", "--server", server]);
+    cmd.env("TRIAGE_NATS_USER", "alice").env("TRIAGE_NATS_PASSWORD", "pw-4d2a");
+    let out = cmd.output().await.expect("run triage");
+    assert_ok(&["nats", "pub", "(user and password from the environment)"], &out);
+}
+
+/// A test CA and a certificate for 127.0.0.1 it signed, as PEM files in `dir`:
+/// (CA file, server certificate, server key).
+fn test_pki(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca_params.distinguished_name.push(DnType::CommonName, "triage NATS test CA");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("key")).expect("test CA");
+    let mut server_params =
+        CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).expect("server params");
+    server_params.distinguished_name.push(DnType::CommonName, "127.0.0.1");
+    server_params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+    let server_key = KeyPair::generate().expect("key");
+    let server = server_params.signed_by(&server_key, &ca).expect("server certificate");
+    let write = |name: &str, text: String| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write PKI file");
+        path
+    };
+    (write("ca.pem", ca.pem()), write("server.pem", server.pem()), write("server.key", server_key.serialize_pem()))
+}
+
+#[tokio::test]
+async fn tls_servers_are_trusted_through_the_ca_file() {
+    if !nats_installed("tls_servers_are_trusted_through_the_ca_file") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (ca, cert, key) = test_pki(dir.path());
+    let (cert, key) = (cert.to_str().unwrap().to_string(), key.to_str().unwrap().to_string());
+    let nats = NatsServer::start(&["--tls", "--tlscert", &cert, "--tlskey", &key]).await;
+    let server = nats.url.as_str();
+    let ca = ca.to_str().unwrap();
+
+    let sub = Subscriber::start(&["nats", "sub", "secure", "--server", server, "--tls-ca", ca, "--count", "1"]).await;
+    run_ok(&["nats", "pub", "secure", "over TLS", "--server", server, "--tls-ca", ca]).await;
+    let (code, out, err) = sub.finish().await;
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("over TLS"), "{out}");
+
+    // Without the CA the certificate is not trusted.
+    let out = triage(&["nats", "pub", "secure", "x", "--server", server]).await;
+    assert_fails(&out, 1, &["TLS failed", "check --tls-ca"]);
+    let out = triage(&["nats", "pub", "secure", "x", "--server", server, "--tls-ca", "/nonexistent/ca.pem"]).await;
+    assert_fails(&out, 1, &["--tls-ca /nonexistent/ca.pem: no such file"]);
+}

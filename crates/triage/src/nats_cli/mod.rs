@@ -144,7 +144,7 @@ fn connect_error(url: &str, e: &async_nats::ConnectError) -> ClientError {
             ClientError::AuthRejected { url: url.to_string(), reason, hint: AUTH_HINT }
         }
         ConnectErrorKind::ServerParse => bad_url(url, &reason),
-        ConnectErrorKind::Tls => ClientError::Failed {
+        kind if kind == ConnectErrorKind::Tls || is_tls_failure(e) => ClientError::Failed {
             url: url.to_string(),
             reason: format!("TLS failed: {reason}"),
             hint: "check --tls-ca and that the server's certificate names the host of --server".to_string(),
@@ -156,6 +156,20 @@ fn connect_error(url: &str, e: &async_nats::ConnectError) -> ClientError {
         },
         _ => ClientError::Unreachable { url: url.to_string(), reason, service: "nats-server" },
     }
+}
+
+/// Whether a rustls error is among the causes (a handshake failure reaches the client as an
+/// I/O error wrapping one).
+fn is_tls_failure(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(cause) = next {
+        let wrapped = cause.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref());
+        if cause.is::<rustls::Error>() || wrapped.is_some_and(|inner| inner.is::<rustls::Error>()) {
+            return true;
+        }
+        next = cause.source();
+    }
+    false
 }
 
 /// The innermost cause of an error, where libraries keep "Connection refused".
