@@ -8,6 +8,7 @@
 //! is accepted when it parses. `score` writes rows as it reads them, so rows before an error
 //! have already been written.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -16,9 +17,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
+use indicatif::ProgressBar;
 use triage_core::anomaly::csv_row::{CsvRow, CsvRowError, check_header, parse_row};
 use triage_core::anomaly::nab::{
-    FileSweep, normalised_score, null_score, optimise_threshold, parse_profiles, parse_windows, perfect_score,
+    FileSweep, Window, normalised_score, null_score, optimise_threshold, parse_profiles, parse_windows, perfect_score,
     sweep_file,
 };
 use triage_core::anomaly::{Detector, DetectorConfig};
@@ -156,6 +158,18 @@ fn read_text(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))
 }
 
+/// The labelled windows of each data file, by `family/name.csv`.
+type Windows = BTreeMap<String, Vec<Window>>;
+
+/// What scoring the corpus gave.
+struct Scored {
+    files: usize,
+    sweeps: Vec<FileSweep>,
+    points: usize,
+    label_windows: usize,
+    detector_time: Duration,
+}
+
 fn bench(dir: &Path) -> anyhow::Result<()> {
     let windows_path = dir.join("labels/combined_windows.json");
     let profiles_path = dir.join("config/profiles.json");
@@ -163,23 +177,60 @@ fn bench(dir: &Path) -> anyhow::Result<()> {
     let profiles =
         parse_profiles(&read_text(&profiles_path)?).with_context(|| format!("{}", profiles_path.display()))?;
 
+    let files = data_files(&dir.join("data"))?;
+    let progress = crate::progress::bar(files.len() as u64, "reading", "files");
+    let scored = read_and_score(dir, &files, &windows, &progress);
+    progress.finish_and_clear();
+    let Scored { files, sweeps, points, label_windows, detector_time } = scored?;
+
+    println!("NAB benchmark of the triage detector on {}", dir.display());
+    println!("files: {files}  points: {points}  windows: {label_windows}");
+    println!("{:<20} {:>10} {:>12} {:>8}", "profile", "threshold", "raw", "score");
+    for profile in &profiles {
+        let best = optimise_threshold(&sweeps, &profile.costs);
+        let null = null_score(label_windows, &profile.costs);
+        let perfect = perfect_score(label_windows, &profile.costs);
+        let normalised = normalised_score(best.score, null, perfect);
+        println!("{:<20} {:>10.6} {:>12.4} {:>8.2}", profile.name, best.threshold, best.score, normalised);
+    }
+    let seconds = detector_time.as_secs_f64();
+    let rate = if seconds > 0.0 { points as f64 / seconds } else { f64::INFINITY };
+    println!("detector: {points} points in {seconds:.4} s = {rate:.0} points/s (one core)");
+    Ok(())
+}
+
+/// Reads the labelled data files, then scores each, counting both steps on `progress`.
+fn read_and_score(
+    dir: &Path,
+    files: &[(String, PathBuf)],
+    windows: &Windows,
+    progress: &ProgressBar,
+) -> anyhow::Result<Scored> {
     let mut corpus = Vec::new();
-    for (relative, path) in data_files(&dir.join("data"))? {
-        if !windows.contains_key(&relative) {
-            eprintln!("triage: anomaly bench: {relative}: no labels, skipped");
+    for (relative, path) in files {
+        if !windows.contains_key(relative) {
+            crate::progress::eprintln_above(
+                progress,
+                &format!("triage: anomaly bench: {relative}: no labels, skipped"),
+            );
+            progress.inc(1);
             continue;
         }
-        let mut series = Series { relative, timestamps_ms: Vec::new(), values: Vec::new() };
-        for_each_row(&path, |_, row| {
+        let mut series = Series { relative: relative.clone(), timestamps_ms: Vec::new(), values: Vec::new() };
+        for_each_row(path, |_, row| {
             series.timestamps_ms.push(row.timestamp_ms);
             series.values.push(row.value);
             Ok(())
         })?;
         corpus.push(series);
+        progress.inc(1);
     }
     if corpus.is_empty() {
         bail!("{}: no labelled data files under data/", dir.display());
     }
+    progress.set_position(0);
+    progress.set_length(corpus.len() as u64);
+    progress.set_message("scoring");
 
     // The detector alone is timed.
     let mut detector_time = Duration::ZERO;
@@ -198,20 +249,7 @@ fn bench(dir: &Path) -> anyhow::Result<()> {
         let sweep =
             sweep_file(&series.timestamps_ms, &scores, file_windows).with_context(|| series.relative.clone())?;
         sweeps.push(sweep);
+        progress.inc(1);
     }
-
-    println!("NAB benchmark of the triage detector on {}", dir.display());
-    println!("files: {}  points: {points}  windows: {label_windows}", corpus.len());
-    println!("{:<20} {:>10} {:>12} {:>8}", "profile", "threshold", "raw", "score");
-    for profile in &profiles {
-        let best = optimise_threshold(&sweeps, &profile.costs);
-        let null = null_score(label_windows, &profile.costs);
-        let perfect = perfect_score(label_windows, &profile.costs);
-        let normalised = normalised_score(best.score, null, perfect);
-        println!("{:<20} {:>10.6} {:>12.4} {:>8.2}", profile.name, best.threshold, best.score, normalised);
-    }
-    let seconds = detector_time.as_secs_f64();
-    let rate = if seconds > 0.0 { points as f64 / seconds } else { f64::INFINITY };
-    println!("detector: {points} points in {seconds:.4} s = {rate:.0} points/s (one core)");
-    Ok(())
+    Ok(Scored { files: corpus.len(), sweeps, points, label_windows, detector_time })
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
+use indicatif::ProgressBar;
 use triage_core::classify::dataset::DatasetError;
 use triage_core::classify::default_model::{default_examples, default_model, default_train_options};
 use triage_core::classify::feedback::read_feedback_csv;
@@ -95,11 +96,24 @@ pub fn eval(action: EvalAction) -> ExitCode {
 }
 
 fn run_train(args: &TrainArgs) -> Result<(), String> {
+    let progress = crate::progress::spinner(&format!("reading {}", args.input.display()));
+    let trained = train_model(args, &progress);
+    progress.finish_and_clear();
+    write_model(args, &trained?)
+}
+
+/// Reads the rows and feedback and trains, telling `progress` which step runs.
+fn train_model(args: &TrainArgs, progress: &ProgressBar) -> Result<Model, String> {
     let mut examples = if args.with_default_examples { default_examples() } else { Vec::new() };
-    examples.extend(read_examples(&args.input, &args.text_columns, &args.label_column)?);
+    let read = read_examples(&args.input, &args.text_columns, &args.label_column)?;
+    let rows = read.len();
+    examples.extend(read);
     let feedback = match &args.feedback {
-        Some(path) => read_feedback_csv(&read_file(path)?, &args.text_columns, &args.label_column)
-            .map_err(|e| dataset_error(path, &e))?,
+        Some(path) => {
+            progress.set_message(format!("reading {}", path.display()));
+            read_feedback_csv(&read_file(path)?, &args.text_columns, &args.label_column)
+                .map_err(|e| dataset_error(path, &e))?
+        }
         None => Vec::new(),
     };
     let mut options = default_train_options();
@@ -108,8 +122,13 @@ fn run_train(args: &TrainArgs) -> Result<(), String> {
     options.text_columns = args.text_columns.clone();
     options.label_column = args.label_column.clone();
     options.sgd.seed = args.seed;
-    let model =
-        train_with_feedback(&examples, &feedback, &options).map_err(|e| format!("{}: {e}", args.input.display()))?;
+    let feedback_rows = if feedback.is_empty() { String::new() } else { format!(", {} feedback rows", feedback.len()) };
+    progress.set_message(format!("training on {} examples ({rows} rows read{feedback_rows})", examples.len()));
+    train_with_feedback(&examples, &feedback, &options).map_err(|e| format!("{}: {e}", args.input.display()))
+}
+
+/// Writes the model where `--output` says and tells what was trained.
+fn write_model(args: &TrainArgs, model: &Model) -> Result<(), String> {
     let json = model.to_json();
     match &args.output {
         Some(path) => std::fs::write(path, json).map_err(|e| format!("{}: cannot write: {e}", path.display()))?,

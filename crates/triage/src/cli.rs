@@ -1,6 +1,6 @@
 //! The command line: `triage serve`, `triage check-config`, `triage template render`,
 //! `triage agent`, `triage ggus`, `triage anomaly`,
-//! `triage maintenance`, `triage replay`, `triage train`, `triage eval`, `triage --version`.
+//! `triage maintenance`, `triage nats`, `triage replay`, `triage train`, `triage eval`, `triage --version`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -134,6 +134,11 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::maintenance_cli::MaintenanceAction,
     },
+    /// A small NATS client: publish to and subscribe from subjects (and JetStream).
+    Nats {
+        #[command(subcommand)]
+        action: crate::nats_cli::NatsAction,
+    },
     /// Client commands against a running triage, query tools, the terminal dashboard.
     #[command(flatten)]
     Client(crate::client::ClientCommand),
@@ -230,6 +235,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Ggus { action } => crate::ggus_cli::run(action),
         Command::Anomaly { action } => crate::anomaly_cli::run(action),
         Command::Maintenance { action } => crate::maintenance_cli::run(action),
+        Command::Nats { action } => crate::nats_cli::run(action),
         Command::Client(cmd) => crate::client::run(cmd),
         Command::Replay { config, input, json } => {
             let loaded = match std::fs::read_to_string(&config) {
@@ -238,7 +244,10 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
                 Err(e) => Err(format!("cannot read {}: {e}", config.display())),
             };
-            match loaded.and_then(|c| crate::replay::replay(&c, &input)) {
+            let progress = crate::progress::bar(0, "replaying", "alerts");
+            let replayed = loaded.and_then(|c| crate::replay::replay_with_progress(&c, &input, &progress));
+            progress.finish_and_clear();
+            match replayed {
                 Ok(report) if json => {
                     println!("{}", serde_json::to_string(&report).unwrap_or_default());
                     ExitCode::SUCCESS

@@ -66,6 +66,10 @@ impl From<FormatArg> for GgusFormat {
     }
 }
 
+/// Samples (one per series) per import request: an export of a few thousand tickets is a
+/// handful of requests, each counted on the progress bar.
+const IMPORT_BATCH: usize = 1000;
+
 /// Runs a `triage ggus` command.
 pub fn run(action: GgusAction) -> ExitCode {
     let result = match action {
@@ -91,12 +95,24 @@ fn parse(input: &TicketInput) -> Result<(), String> {
 fn inject(vm: &str, timeout: Duration, input: &TicketInput) -> Result<(), String> {
     let tickets = read_tickets(input)?;
     let samples = ggus_samples(&tickets, jiff::Timestamp::now());
-    let body = import_body(&samples);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    runtime.block_on(crate::vm_import::import_json_lines(vm, body, timeout)).map_err(|e| e.to_string())?;
+    let progress = crate::progress::bar(samples.len() as u64, "writing to VictoriaMetrics", "series");
+    let written = runtime.block_on(async {
+        // An empty export still makes one (empty) request, so an unreachable VictoriaMetrics
+        // is reported all the same.
+        let batches: Vec<_> =
+            if samples.is_empty() { vec![&samples[..]] } else { samples.chunks(IMPORT_BATCH).collect() };
+        for batch in batches {
+            crate::vm_import::import_json_lines(vm, import_body(batch), timeout).await?;
+            progress.inc(batch.len() as u64);
+        }
+        Ok::<(), crate::vm_import::VmImportError>(())
+    });
+    progress.finish_and_clear();
+    written.map_err(|e| e.to_string())?;
     let open = tickets.iter().filter(|t| is_open(&t.status)).count();
     println!(
         "imported {} samples ({} tickets, {open} open) into {}",

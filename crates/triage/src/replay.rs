@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
+use indicatif::ProgressBar;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use triage_core::config::Config;
@@ -146,6 +147,12 @@ fn read_csv(path: &Path, bytes: &[u8], cfg: &ReplayConfig) -> Result<Vec<Event>,
 
 /// Replays `input` through `config`.
 pub fn replay(config: &Config, input: &Path) -> Result<ReplayReport, String> {
+    replay_with_progress(config, input, &crate::progress::hidden())
+}
+
+/// [`replay`], counting the alerts processed on `progress` (its length is set to the number
+/// of alerts once they are read).
+pub fn replay_with_progress(config: &Config, input: &Path, progress: &ProgressBar) -> Result<ReplayReport, String> {
     let bytes = std::fs::read(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
     let text = std::str::from_utf8(&bytes).map_err(|e| format!("{}: not UTF-8: {e}", input.display()))?;
     let json = text.trim_start().starts_with('{');
@@ -159,6 +166,7 @@ pub fn replay(config: &Config, input: &Path) -> Result<ReplayReport, String> {
     };
     events.sort_by_key(|e| e.at);
     let alerts_in = events.len();
+    progress.set_length(alerts_in as u64);
     let Some(first) = events.first().map(|e| e.at) else {
         return Ok(ReplayReport {
             alerts_in: 0,
@@ -215,7 +223,9 @@ pub fn replay(config: &Config, input: &Path) -> Result<ReplayReport, String> {
         run_until(&mut engine, e.at);
         engine.ingest(vec![e.alert], e.at);
         engine.timed_out(e.at);
+        progress.inc(1);
     }
+    progress.set_message("flushing the last groups");
     // Let the last groups flush and resolve: up to a day after the last event.
     let last = engine.alerts().filter_map(|a| a.ends_at).max().unwrap_or(first);
     let end = last.saturating_add(SignedDuration::from_hours(24)).unwrap_or(last);

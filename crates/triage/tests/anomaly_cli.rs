@@ -138,6 +138,8 @@ fn bench_scores_a_tiny_nab_directory() {
 
     let out = triage(&["anomaly", "bench", "--nab", root.to_str().expect("utf-8")]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Nothing on standard error: no progress bar off a terminal.
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "standard error");
     let stdout = String::from_utf8(out.stdout).expect("utf-8");
     assert!(stdout.contains("files: 2"), "{stdout}");
     assert!(stdout.contains("windows: 1"), "{stdout}");

@@ -55,6 +55,14 @@ fn train_then_eval_prints_the_figures() {
     let model = dir.path().join("model.json").display().to_string();
     let trained = train(&input, &model);
     assert!(trained.status.success(), "{}", text(&trained.stderr));
+    // One line saying what was trained, and no progress spinner off a terminal.
+    let said = text(&trained.stderr);
+    assert!(
+        said.starts_with("triage: trained model cli-test on 9 examples: 3 categories, ")
+            && said.ends_with(&format!(" terms, written to {model}\n"))
+            && said.lines().count() == 1,
+        "{said:?}"
+    );
     let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).expect("model written")).expect("json");
     assert_eq!(file["format_version"], 1);
     assert_eq!(file["model_id"], "cli-test");

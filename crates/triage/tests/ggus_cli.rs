@@ -167,7 +167,8 @@ async fn inject_writes_ticket_counts_that_victoriametrics_answers() {
         .await
         .unwrap();
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
-    assert!(run.stdout.contains("88 tickets, 88 open"), "stdout: {}", run.stdout);
+    assert_eq!(run.stdout, format!("imported 181 samples (88 tickets, 88 open) into {}\n", vm.url));
+    assert_eq!(run.stderr, "", "no progress bar off a terminal");
 
     // Every exported ticket is open: count them per site (no Site label when the export has none).
     let mut want: BTreeMap<String, f64> = BTreeMap::new();

@@ -1,5 +1,6 @@
 //! `triage replay`: an alert history through the pipeline on a fake clock, from Alertmanager
-//! JSON lines and from a CSV, with counts, the JSON report, and errors naming file and line.
+//! JSON lines and from a CSV, with counts, the JSON report, and errors naming file and line;
+//! a progress bar on a terminal (a pseudo-terminal from util-linux `script`), none elsewhere.
 
 use std::process::Command;
 
@@ -54,6 +55,7 @@ fn a_csv_history_is_grouped_inhibited_and_counted() {
     csv.push_str("2023-11-14T22:30:00Z,ScanDetected,db1,port scan\n");
     let (ok, out, err) = run(dir.path(), &csv, "history.csv", true);
     assert!(ok, "{err}");
+    assert_eq!(err, "", "nothing on standard error off a terminal (no progress bar)");
     let r: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(r["alerts_in"], 42);
     let notified: Vec<String> = r["notifications"]
@@ -77,8 +79,9 @@ fn a_csv_history_is_grouped_inhibited_and_counted() {
     assert!(r["notifications"][0]["at"].as_str().unwrap().starts_with("2023-11-14T22:"));
     assert_eq!(r["notifications"][0]["receiver"], "ops");
 
-    let (ok, text, _) = run(dir.path(), &csv, "history.csv", false);
+    let (ok, text, err) = run(dir.path(), &csv, "history.csv", false);
     assert!(ok);
+    assert_eq!(err, "");
     assert!(text.contains("alerts in:          42") && text.contains("held back (inhibited)"), "{text}");
 }
 
@@ -114,4 +117,41 @@ fn bad_input_names_the_file_and_line() {
     assert!(!ok && err.contains("x.jsonl:2:"), "{err}");
     let (ok, _, err) = run(dir.path(), "{\"labels\":{\"a\":\"b\"}}\n", "y.jsonl", false);
     assert!(!ok && err.contains("y.jsonl:1: an alert needs startsAt"), "{err}");
+}
+
+/// Under a terminal the alerts processed are counted on a progress bar; off a terminal the
+/// same command writes nothing to standard error and the same summary to standard output.
+#[test]
+fn a_progress_bar_is_drawn_on_a_terminal_only() {
+    let script = std::env::var_os("PATH")
+        .and_then(|path| std::env::split_paths(&path).map(|d| d.join("script")).find(|p| p.is_file()))
+        .expect("`script` (util-linux, Debian package bsdutils) is needed to run triage under a pseudo-terminal");
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("time,name,host,short\n");
+    for i in 0..2000 {
+        csv.push_str(&format!("{},ServiceDown,web{},http\n", 1_700_000_000 + i * 7, i % 40));
+    }
+    let (ok, plain, err) = run(dir.path(), &csv, "history.csv", false);
+    assert!(ok, "{err}");
+    assert_eq!(err, "");
+    assert!(plain.starts_with("alerts in:          2000\n") && !plain.contains("replaying"), "{plain}");
+
+    let quote = |p: &std::path::Path| format!("'{}'", p.display().to_string().replace('\'', r"'\''"));
+    let command = format!(
+        "{} replay --config {} --input {}",
+        quote(std::path::Path::new(env!("CARGO_BIN_EXE_triage"))),
+        quote(&dir.path().join("am.yml")),
+        quote(&dir.path().join("history.csv"))
+    );
+    let out = Command::new(script)
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .env("TERM", "xterm")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run script");
+    let terminal = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{terminal}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(terminal.contains("replaying [") && terminal.contains("/2,000 alerts ("), "no progress line: {terminal:?}");
+    // The summary reaches the terminal whole (the terminal turns each newline into CRLF).
+    assert!(terminal.replace("\r\n", "\n").ends_with(&plain), "{terminal:?}");
 }

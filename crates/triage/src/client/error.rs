@@ -85,6 +85,35 @@ pub enum ClientError {
     /// The terminal could not be set up or drawn to.
     #[error("terminal: {0}")]
     Terminal(String),
+    /// A server took the connection but refused the credentials (NATS: authorization
+    /// violation).
+    #[error("{url} refused the credentials ({reason}); {hint}")]
+    AuthRejected {
+        /// The server's URL, without a password.
+        url: String,
+        /// What the server or client said.
+        reason: String,
+        /// Which credentials to check.
+        hint: &'static str,
+    },
+    /// Nothing came within the time given.
+    #[error("{what}; {hint}")]
+    TimedOut {
+        /// What did not happen, and for how long.
+        what: String,
+        /// What to check or try.
+        hint: String,
+    },
+    /// A server refused or failed an operation after the connection was made.
+    #[error("{url}: {reason}; {hint}")]
+    Failed {
+        /// The server's URL, without a password.
+        url: String,
+        /// What went wrong.
+        reason: String,
+        /// What to do about it.
+        hint: String,
+    },
 }
 
 impl ClientError {

@@ -2,8 +2,8 @@
 //! terminal dashboard.
 //!
 //! Each command runs on its own current-thread tokio runtime and ends with a message saying
-//! what went wrong and what to do, and a non-zero exit code, when it fails. (Publishing to and
-//! subscribing from NATS are not client commands.)
+//! what went wrong and what to do, and a non-zero exit code, when it fails. Publishing to and
+//! subscribing from NATS live in `crate::nats_cli`, with the same errors.
 
 pub mod alerts;
 pub mod analytics;

@@ -37,6 +37,7 @@ fn package_of(bin: &str) -> &'static str {
         "influxd" => "influxdb",
         "chromium" => "chromium",
         "node" | "npm" => "nodejs npm",
+        "nats-server" => "nats-server",
         _ => "(unknown package)",
     }
 }

@@ -1,6 +1,6 @@
 //! `triage query vm|influx|es`: ask the monitoring back ends directly, as the CMS operators'
 //! own tools do, and print what they answer as a table or JSON. (NATS publishing and
-//! subscribing are not part of the client.)
+//! subscribing are `triage nats`, in `crate::nats_cli`.)
 
 pub mod es;
 pub mod influx;
