@@ -25,6 +25,7 @@ pub mod outage;
 pub mod payload;
 pub mod pipeline;
 pub mod quote;
+pub mod replay_input;
 pub mod route;
 pub mod template;
 pub mod time;

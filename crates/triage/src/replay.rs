@@ -14,12 +14,12 @@ use std::path::Path;
 use indicatif::ProgressBar;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
+use triage_core::LabelSet;
 use triage_core::config::Config;
-use triage_core::config::replay::ReplayConfig;
 use triage_core::engine::{Engine, Setup};
 use triage_core::pipeline::MuteReason;
+use triage_core::replay_input::read_history;
 use triage_core::silence::Silences;
-use triage_core::{Alert, LabelSet, PostableAlert};
 
 /// One notification as `--json` prints it.
 #[derive(Debug, Serialize)]
@@ -62,89 +62,6 @@ pub struct ReplayReport {
     pub notifications: Vec<ReplayedNotification>,
 }
 
-/// One alert event of the history.
-struct Event {
-    at: Timestamp,
-    alert: Alert,
-}
-
-fn time_of(value: &str) -> Result<Timestamp, String> {
-    let v = value.trim();
-    if let Ok(secs) = v.parse::<f64>() {
-        let ms = (secs * 1000.0).round();
-        if ms.is_finite() && ms.abs() < 9.0e15 {
-            return Timestamp::from_millisecond(ms as i64).map_err(|e| e.to_string());
-        }
-    }
-    v.parse::<Timestamp>().map_err(|_| format!("{v:?} is neither unix seconds nor an RFC 3339 time"))
-}
-
-fn read_json_lines(path: &Path, text: &str) -> Result<Vec<Event>, String> {
-    let mut events = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let at_line = |e: String| format!("{}:{}: {e}", path.display(), i + 1);
-        let posted: PostableAlert = serde_json::from_str(line).map_err(|e| at_line(e.to_string()))?;
-        let start = posted.starts_at.ok_or_else(|| at_line("an alert needs startsAt".into()))?;
-        let alert = posted.into_alert(start, SignedDuration::from_mins(5)).map_err(at_line)?;
-        events.push(Event { at: start, alert });
-    }
-    Ok(events)
-}
-
-fn read_csv(path: &Path, bytes: &[u8], cfg: &ReplayConfig) -> Result<Vec<Event>, String> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(bytes);
-    let header = reader.headers().map_err(|e| format!("{}:1: {e}", path.display()))?.clone();
-    let column = |name: &str| {
-        header.iter().position(|h| h.trim() == name).ok_or_else(|| {
-            format!(
-                "{}:1: no column {name:?} (the file has {})",
-                path.display(),
-                header.iter().collect::<Vec<_>>().join(", ")
-            )
-        })
-    };
-    let time = column(&cfg.time_column)?;
-    let name = cfg.alertname_column.as_deref().map(column).transpose()?;
-    let labels: Vec<(String, usize)> =
-        cfg.label_columns.iter().map(|c| column(c).map(|i| (c.clone(), i))).collect::<Result<_, _>>()?;
-    let annotations: Vec<(String, usize)> =
-        cfg.annotation_columns.iter().map(|c| column(c).map(|i| (c.clone(), i))).collect::<Result<_, _>>()?;
-    let fires_for = cfg.fires_for.map_or(SignedDuration::from_mins(5), |d| d.get());
-    let mut events = Vec::new();
-    for row in reader.records() {
-        let row = row.map_err(|e| format!("{}:{}: {e}", path.display(), e.position().map_or(0, |p| p.line())))?;
-        let line = row.position().map_or(0, |p| p.line());
-        let at = time_of(row.get(time).unwrap_or_default())
-            .map_err(|e| format!("{}:{line}: column {:?}: {e}", path.display(), cfg.time_column))?;
-        let mut ls = LabelSet::new();
-        ls.insert("alertname".into(), name.and_then(|i| row.get(i)).unwrap_or("replay").into());
-        for (c, i) in &labels {
-            ls.insert(c.as_str().into(), row.get(*i).unwrap_or_default().into());
-        }
-        ls.remove_empty();
-        let mut ann = LabelSet::new();
-        for (c, i) in &annotations {
-            ann.insert(c.as_str().into(), row.get(*i).unwrap_or_default().into());
-        }
-        ann.remove_empty();
-        ls.validate().map_err(|e| format!("{}:{line}: {e}", path.display()))?;
-        let alert = Alert {
-            labels: ls,
-            annotations: ann,
-            starts_at: at,
-            ends_at: Some(at.saturating_add(fires_for).unwrap_or(at)),
-            updated_at: at,
-            generator_url: String::new(),
-            timeout: false,
-        };
-        events.push(Event { at, alert });
-    }
-    Ok(events)
-}
-
 /// Replays `input` through `config`.
 pub fn replay(config: &Config, input: &Path) -> Result<ReplayReport, String> {
     replay_with_progress(config, input, &crate::progress::hidden())
@@ -154,17 +71,7 @@ pub fn replay(config: &Config, input: &Path) -> Result<ReplayReport, String> {
 /// of alerts once they are read).
 pub fn replay_with_progress(config: &Config, input: &Path, progress: &ProgressBar) -> Result<ReplayReport, String> {
     let bytes = std::fs::read(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
-    let text = std::str::from_utf8(&bytes).map_err(|e| format!("{}: not UTF-8: {e}", input.display()))?;
-    let json = text.trim_start().starts_with('{');
-    let mut events = if json {
-        read_json_lines(input, text)?
-    } else {
-        let cfg = config.file().replay.as_ref().ok_or_else(|| {
-            format!("{} is a CSV file: the configuration needs a `replay` section naming its columns", input.display())
-        })?;
-        read_csv(input, &bytes, cfg)?
-    };
-    events.sort_by_key(|e| e.at);
+    let events = read_history(input, &bytes, config.file().replay.as_ref())?;
     let alerts_in = events.len();
     progress.set_length(alerts_in as u64);
     let Some(first) = events.first().map(|e| e.at) else {
