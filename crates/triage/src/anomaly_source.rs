@@ -10,7 +10,7 @@
 //!   nothing.
 //! - Scores and bands go back to VictoriaMetrics (`triage_anomaly_score`,
 //!   `triage_anomaly_lower`, `triage_anomaly_upper`, with the series' labels and `query`).
-//! - Detector states are saved in the store every few minutes and at reload, so a restart
+//! - Detector states are saved in the store every few minutes, at reload and at shutdown, so a restart
 //!   resumes learning instead of starting from zero; only points after the last one seen are
 //!   fed, so nothing is learnt twice.
 
@@ -82,6 +82,12 @@ impl AnomalySource {
             }
         }
         Arc::new(AnomalySource { engine, writer, watches: Arc::new(Mutex::new(watches)), task: Mutex::new(None) })
+    }
+
+    /// Saves every detector's state now (at shutdown).
+    pub fn save_now(&self) {
+        let now = self.engine.shared.clock.now();
+        self.writer.submit(save_all(&self.watches.lock(), now));
     }
 
     /// Runs the `anomaly` section of `config` (replacing what ran); saves and forgets the

@@ -139,6 +139,8 @@ impl Running {
             let _ = s.send(());
         }
         (&mut self.task).await??;
+        // Detector states are saved, so the next start resumes where this one stopped.
+        self.reloader.anomaly.save_now();
         let (tx, rx) = oneshot::channel();
         if self.engine.send(Command::Checkpoint(tx)).await.is_ok() {
             rx.await.map_err(|_| anyhow::anyhow!("engine stopped"))?.map_err(anyhow::Error::msg)?;

@@ -160,3 +160,67 @@ anomaly:
     let alert = anomaly_alert(&get_json(&base, "/api/v2/alerts").await).expect("still firing");
     assert_eq!(alert["status"]["state"], "active");
 }
+
+/// The value of `triage_anomaly_points{source="TransferRateAnomaly"}`, if exported.
+async fn points(base: &str) -> Option<u64> {
+    let text = metrics(base).await;
+    text.lines()
+        .find(|l| l.starts_with("triage_anomaly_points_total{source=\"TransferRateAnomaly\"}"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+#[tokio::test]
+async fn a_restart_resumes_the_saved_detectors_instead_of_learning_again() {
+    if !have_binaries("a_restart_resumes_the_saved_detectors_instead_of_learning_again", &["victoria-metrics"]) {
+        return;
+    }
+    let vm = start_victoria_metrics().await;
+    let now = jiff::Timestamp::now().as_second();
+    // Twenty minutes of history, and the series goes on normally for the next ten.
+    import(&vm.url, now - 1200..now + 600, normal).await;
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = format!(
+        r#"
+route: {{receiver: ops}}
+receivers: [{{name: ops}}]
+anomaly:
+  datasource_url: {vm}
+  interval: 1s
+  step: 1s
+  learn_range: 20m
+  queries:
+    - name: TransferRateAnomaly
+      expr: transfer_rate
+"#,
+        vm = vm.url
+    );
+    let (proc, base) = support::peer::start_triage_in(dir.path(), &yaml).await;
+    // A fresh detector learns the whole learn range at its first query.
+    let learnt = poll(DEADLINE, || async { points(&base).await.filter(|n| *n >= 1000) })
+        .await
+        .expect("the first query feeds the learn range");
+    // Stopped cleanly (SIGTERM): the detectors' states are saved.
+    let status = std::process::Command::new("kill").arg("-TERM").arg(proc.pid().to_string()).status().unwrap();
+    assert!(status.success());
+    let mut proc = proc;
+    let deadline = std::time::Instant::now() + DEADLINE;
+    let stopped = loop {
+        if let Some(status) = proc.exited() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "triage did not stop on SIGTERM");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(stopped.success(), "{}", proc.report());
+    // Restarted on the same data: only the points after the saved state are fed, not the
+    // learn range again.
+    let (_proc, base) = support::peer::start_triage_in(dir.path(), &yaml).await;
+    let resumed = poll(DEADLINE, || async { points(&base).await.filter(|n| *n > 0) })
+        .await
+        .expect("the restarted source scores new points");
+    assert!(
+        resumed < learnt / 4,
+        "a restart fed {resumed} points, the first start {learnt}: the saved state was not resumed"
+    );
+}
