@@ -1,15 +1,21 @@
 //! The streaming, per-series anomaly detector.
 //!
-//! For each point it judges the value against a robust baseline of the recent past (median
-//! and MAD of the last `window` accepted values) through two kinds of surprise, then turns
-//! that surprise into a score relative to the series' own history:
+//! For each point two components judge it against the series' own past:
 //!
-//! - *level*: `|x - median| / sigma` (a robust z-score; catches spikes and dips);
-//! - *shift*: the same for a short exponential average of the values, measured in units of
-//!   that average's own noise (catches level shifts and drifts sooner than single points);
-//! - the larger of the two, compressed as `ln(1 + z)`, feeds [`Novelty`], which scores it
-//!   against the largest surprise this series showed before (a spiky series needs a bigger
-//!   spike to alarm; a repeat of the same anomaly alarms less).
+//! - [`Novelty`] of a surprise measured against a robust baseline of the recent past (median
+//!   and MAD of the last `window` accepted values): the larger of the *level* z-score
+//!   `|x - median| / sigma` (spikes and dips) and the *shift* z-score of a short exponential
+//!   average in units of its own noise (level shifts and drifts), compressed as `ln(1 + z)`
+//!   and scored against the largest surprise this series showed before;
+//! - the [`ShiftTest`]: the histogram of the last `min(80, window)` values over the range seen
+//!   so far, flagged when it agrees with no distribution seen before (variance collapses,
+//!   changes of shape, new regimes). A flag within one shift window of the previous flag is
+//!   the same event and is dropped.
+//!
+//! The combined score `0.5 novelty + 0.5 flag` is reported only when it is a new peak (above
+//! the recent peak, which decays with a half-life of 20 points; otherwise 0), then calibrated
+//! as `1 - (1 - s)^12` so that NAB's optimal threshold on the dev split sits near the anomaly
+//! source's default of 0.99.
 //!
 //! `sigma` is `max(1.4826 MAD, (p90 - p10) / 2.563, 1e-9 max(|median|, 1e-9))`: a constant
 //! series has a tiny but non-zero sigma, so any later change is maximally surprising and
@@ -23,9 +29,9 @@
 //!   away and came back) resets the state: the point starts a fresh warm-up;
 //! - during warm-up (fewer than `warmup` accepted values) the score is 0.
 //!
-//! Memory per series: 16 bytes per window slot (the values in arrival order and sorted) plus
-//! 176 bytes of fixed state: 4,272 bytes with the default window of 256 (on 64-bit targets;
-//! see [`Detector::state_bytes`]).
+//! Memory per series: 16 bytes per window slot (the values in arrival order and sorted), 256
+//! bytes of fixed state and at most 32 shift hypotheses of 28 bytes: 5,248 bytes with the
+//! default window of 256 (on 64-bit targets; see [`Detector::state_bytes`]).
 
 use serde::{Deserialize, Serialize};
 
