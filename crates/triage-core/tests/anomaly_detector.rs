@@ -303,3 +303,37 @@ fn memory_per_series_is_bounded() {
     assert_eq!(state.window.len(), DetectorConfig::default().window);
     assert!(state.shift.len() <= triage_core::anomaly::shift::MAX_HYPOTHESES);
 }
+
+#[test]
+fn a_state_saved_before_the_shift_test_existed_still_loads() {
+    let values = noisy_level(1500, 10.0, 20);
+    let mut detector = Detector::default();
+    for (i, &v) in values[..1000].iter().enumerate() {
+        detector.update(i as i64 * MINUTE, v);
+    }
+    // The fields the shift test added are absent from an older saved state.
+    let mut json: serde_json::Value = serde_json::to_value(detector.state()).unwrap();
+    let object = json.as_object_mut().unwrap();
+    for field in ["range", "shift", "peak", "since_shift"] {
+        assert!(object.remove(field).is_some(), "{field}");
+    }
+    let old: DetectorState = serde_json::from_value(json).unwrap();
+    let window = old.window.clone();
+    let mut restored = Detector::from_state(old);
+    // The bins span the restored window's values until the range grows.
+    let low = window.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = window.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    assert_eq!(restored.state().range, Some((low, high)));
+    let mut alarmed = 0;
+    for (i, &v) in values.iter().enumerate().skip(1000) {
+        let p = restored.update(i as i64 * MINUTE, v);
+        assert_eq!(p.status, PointStatus::Accepted);
+        assert!((0.0..=1.0).contains(&p.score), "row {i}: {p:?}");
+        alarmed += usize::from(p.score >= ALARM);
+    }
+    // Its hypotheses start from nothing, as a new series' do: clean noise may show a window
+    // of a new shape once while they are few.
+    assert!(alarmed <= 1, "{alarmed} alarms on clean noise after the upgrade");
+    // The shift test learnt again from there.
+    assert!(!restored.state().shift.is_empty());
+}

@@ -368,7 +368,10 @@ impl Detector {
         detector.interval_ms = finite_or(state.interval_ms, 0.0).max(0.0);
         detector.short_mean = finite_or(state.short_mean, 0.0);
         detector.novelty = state.novelty;
-        detector.range = state.range.filter(|(l, h)| l.is_finite() && h.is_finite() && l <= h);
+        // A state saved before the shift test existed has no range: the window's own is the
+        // best estimate (the range only ever grows from there).
+        let window_range = detector.window.quantile(0.0).zip(detector.window.quantile(1.0));
+        detector.range = state.range.filter(|(l, h)| l.is_finite() && h.is_finite() && l <= h).or(window_range);
         detector.shift = state.shift.repaired();
         detector.peak = finite_or(state.peak, 0.0).clamp(0.0, 1.0);
         detector.since_shift = state.since_shift;
