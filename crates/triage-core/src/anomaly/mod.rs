@@ -10,6 +10,7 @@ pub mod detector;
 pub mod nab;
 pub mod novelty;
 pub mod robust_window;
+pub mod shift;
 pub mod timestamp;
 
 pub use detector::{Detector, DetectorConfig, DetectorState, PointScore, PointStatus};

@@ -42,6 +42,25 @@ impl RobustWindow {
         out
     }
 
+    /// The last `k` values (all of them when the window holds fewer), oldest first.
+    pub fn recent(&self, k: usize) -> impl Iterator<Item = f64> + '_ {
+        let n = self.ring.len();
+        let k = k.min(n);
+        // The newest value is just before `head` once full, at the end while filling.
+        let end = if n < self.capacity { n } else { self.head + n };
+        (end - k..end).map(move |i| self.ring[i % n])
+    }
+
+    /// The value `back` places before the newest (0 is the newest); `None` beyond the oldest.
+    pub fn back(&self, back: usize) -> Option<f64> {
+        let n = self.ring.len();
+        if back >= n {
+            return None;
+        }
+        let end = if n < self.capacity { n } else { self.head + n };
+        Some(self.ring[(end - 1 - back) % n])
+    }
+
     /// The capacity.
     pub fn capacity(&self) -> usize {
         self.capacity
@@ -148,5 +167,11 @@ mod tests {
         assert_eq!(even.mad(3.0), 2.0);
         let rebuilt = RobustWindow::from_values(3, &w.values_oldest_first());
         assert_eq!(rebuilt.median(), w.median());
+        // The newest values, while filling and once the ring has wrapped.
+        assert_eq!(w.recent(2).collect::<Vec<_>>(), vec![3.0, 10.0]);
+        assert_eq!(w.recent(9).collect::<Vec<_>>(), vec![1.0, 3.0, 10.0]);
+        assert_eq!((w.back(0), w.back(2), w.back(3)), (Some(10.0), Some(1.0), None));
+        assert_eq!(even.recent(3).collect::<Vec<_>>(), vec![2.0, 4.0, 8.0]);
+        assert_eq!((even.back(0), even.back(3), even.back(4)), (Some(8.0), Some(1.0), None));
     }
 }
