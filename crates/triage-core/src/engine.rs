@@ -794,6 +794,7 @@ impl Engine {
         for held in self.alerts.values() {
             self.inhibitor.upsert(&held.alert);
         }
+        self.set_incident_policies();
         self.regroup(now);
     }
 

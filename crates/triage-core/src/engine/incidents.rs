@@ -162,7 +162,19 @@ impl Engine {
     pub fn restore_incidents(&mut self, open: Vec<Incident>, now: Timestamp) {
         self.incidents = crate::incident::IncidentBook::new();
         self.incidents.restore(open);
+        self.set_incident_policies();
         self.regroup(now);
+    }
+
+    /// Gives the incident book the policies of the running route tree (an incident whose
+    /// alerts are all gone still closes after its own route's window).
+    pub(super) fn set_incident_policies(&mut self) {
+        let incidents = &mut self.incidents;
+        self.setup.route.walk(|r| {
+            if let Some(policy) = &r.opts.incident {
+                incidents.set_policy(r.id(), policy);
+            }
+        });
     }
 
     /// When the next open incident falls quiet for its window.

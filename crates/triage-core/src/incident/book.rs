@@ -86,6 +86,11 @@ impl IncidentBook {
         }
     }
 
+    /// Sets the policy of a route.
+    pub fn set_policy(&mut self, route_id: &str, policy: &Arc<IncidentPolicy>) {
+        self.policies.insert(route_id.to_string(), Arc::clone(policy));
+    }
+
     fn policy(&self, route_id: &str) -> Option<&IncidentPolicy> {
         self.policies.get(route_id).map(|p| &**p)
     }
