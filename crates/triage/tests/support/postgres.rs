@@ -1,0 +1,171 @@
+//! A real PostgreSQL server for one test: Debian's `postgresql` binaries, a fresh cluster in a
+//! temporary directory (trust authentication, listening on 127.0.0.1 only, its socket in that
+//! directory), stopped when the guard drops. PostgreSQL refuses to run as root, so under root
+//! `initdb` and `postgres` run as the `postgres` OS user (through `setpriv`, which execs, so
+//! the process the test holds is the server itself).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+use super::proc::{Proc, free_port};
+
+/// Where Debian installs PostgreSQL 15's server programs.
+pub const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+
+/// The user the server runs as when the test runs as root.
+const OS_USER: &str = "postgres";
+
+/// A running PostgreSQL server; dropping it stops the server and removes its files.
+pub struct PgServer {
+    /// The port on 127.0.0.1.
+    pub port: u16,
+    proc: Option<Proc>,
+    // Dropped after the server is stopped.
+    dir: TempDir,
+}
+
+/// Checks that PostgreSQL's server programs are installed. When they are missing the test
+/// fails naming the Debian package, unless `TRIAGE_SKIP_INTEROP=1`: then this prints
+/// `SKIPPED` and returns `false`.
+#[must_use]
+pub fn have_postgres(test: &str) -> bool {
+    let missing: Vec<String> = ["initdb", "postgres", "pg_isready", "createdb"]
+        .iter()
+        .map(|b| Path::new(PG_BIN).join(b))
+        .filter(|p| !p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    if std::env::var("TRIAGE_SKIP_INTEROP").as_deref() == Ok("1") {
+        eprintln!("SKIPPED {test}: missing {missing:?} (TRIAGE_SKIP_INTEROP=1)");
+        return false;
+    }
+    panic!(
+        "{test}: PostgreSQL 15 programs {missing:?} are missing; install the Debian package \
+         postgresql (`apt-get install postgresql`), or set TRIAGE_SKIP_INTEROP=1 to skip interop tests"
+    );
+}
+
+fn running_as_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+}
+
+/// `program` from [`PG_BIN`], run as the `postgres` user when we are root.
+fn pg_command(program: &str) -> Command {
+    let path = PathBuf::from(PG_BIN).join(program);
+    if running_as_root() {
+        let mut cmd = Command::new("setpriv");
+        cmd.args(["--reuid", OS_USER, "--regid", OS_USER, "--init-groups", "--"]).arg(path);
+        cmd
+    } else {
+        Command::new(path)
+    }
+}
+
+fn run(what: &str, mut cmd: Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {what} ({cmd:?}): {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl PgServer {
+    /// Creates a cluster and starts the server on a free port, waiting until it accepts
+    /// connections.
+    pub fn start() -> PgServer {
+        let dir = tempfile::Builder::new().prefix("triage-test-pg-").tempdir().expect("temp dir");
+        if running_as_root() {
+            run("chown", {
+                let mut c = Command::new("chown");
+                c.arg(format!("{OS_USER}:{OS_USER}")).arg(dir.path());
+                c
+            });
+        }
+        let data = dir.path().join("data");
+        run("initdb", {
+            let mut c = pg_command("initdb");
+            c.arg("-D")
+                .arg(&data)
+                .args(["--auth=trust", "--username=postgres", "--encoding=UTF8", "--locale=C.UTF-8"])
+                .args(["--no-sync", "--no-instructions"]);
+            c
+        });
+        for attempt in 1..=3 {
+            let port = free_port();
+            let mut cmd = pg_command("postgres");
+            cmd.arg("-D")
+                .arg(&data)
+                .arg("-k")
+                .arg(dir.path())
+                .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+                .args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
+                .args(["-c", "max_connections=50"]);
+            let mut proc = Proc::spawn("postgres", cmd);
+            let deadline = Instant::now() + super::DEADLINE;
+            loop {
+                if let Some(status) = proc.exited() {
+                    if attempt < 3 {
+                        eprintln!("postgres exited with {status} on port {port}; retrying on another");
+                        break;
+                    }
+                    panic!("postgres exited with {status}\n{}", proc.report());
+                }
+                let ready = Command::new(Path::new(PG_BIN).join("pg_isready"))
+                    .args(["-q", "-h", "127.0.0.1", "-p", &port.to_string()])
+                    .status()
+                    .map(|s| s.success())
+                    .unwrap_or(false);
+                if ready {
+                    return PgServer { port, proc: Some(proc), dir };
+                }
+                assert!(Instant::now() < deadline, "postgres not ready on port {port}\n{}", proc.report());
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        unreachable!("the last attempt panics or returns")
+    }
+
+    /// Creates the database `name` and returns its URL (user `postgres`, no password).
+    pub fn create_database(&self, name: &str) -> String {
+        run("createdb", {
+            let mut c = Command::new(Path::new(PG_BIN).join("createdb"));
+            c.args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", name]);
+            c
+        });
+        self.url(name)
+    }
+
+    /// The URL of database `name`.
+    pub fn url(&self, name: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// The server's own output so far, for failure messages.
+    pub fn log_tail(&self) -> String {
+        self.proc.as_ref().map(|p| p.log_tail(4000)).unwrap_or_default()
+    }
+}
+
+impl Drop for PgServer {
+    fn drop(&mut self) {
+        let Some(proc) = self.proc.take() else { return };
+        // Fast shutdown (SIGINT): ends the sessions and exits; the guard kills it if it lingers.
+        let _ = Command::new("kill").arg("-INT").arg(proc.pid().to_string()).status();
+        let mut proc = proc;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while proc.exited().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        drop(proc);
+        let _ = &self.dir;
+    }
+}
