@@ -565,3 +565,53 @@ async fn serve_on_postgres_keeps_alerts_across_a_kill() {
         server.log_tail()
     );
 }
+
+/// `triage serve --store` against a server that wants a password: `args` added to the
+/// command, `env` set; returns the process's exit status or readiness, and its output.
+async fn serve_once(db: &str, data: &std::path::Path, extra: &[&str], env: Option<&str>) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("alertmanager.yml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_triage"));
+    let port = support::free_port();
+    cmd.arg("serve").arg("--config").arg(&config).arg("--listen").arg(format!("127.0.0.1:{port}"));
+    cmd.arg("--data-dir").arg(data).arg("--store").arg(db).args(extra);
+    cmd.env_remove("TRIAGE_STORE_PASSWORD");
+    if let Some(pw) = env {
+        cmd.env("TRIAGE_STORE_PASSWORD", pw);
+    }
+    let mut proc = support::Proc::spawn("triage", cmd);
+    let ready = proc.wait_http_ok(&format!("http://127.0.0.1:{port}/-/ready"), support::DEADLINE).await;
+    (ready.is_ok(), proc.log_tail(8000))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_takes_the_store_password_from_a_file_or_the_environment_and_never_prints_it() {
+    if !have_postgres("serve_takes_the_store_password_from_a_file_or_the_environment_and_never_prints_it") {
+        return;
+    }
+    let server = PgServer::start_with_passwords();
+    server.psql("CREATE ROLE triage LOGIN PASSWORD 'right-pw-81'");
+    server.psql("CREATE DATABASE triage OWNER triage");
+    let data = tempfile::tempdir().unwrap();
+    let at = format!("127.0.0.1:{}/triage", server.port);
+
+    let (ok, out) = serve_once(&format!("postgres://triage:wrong-pw-42@{at}"), data.path(), &[], None).await;
+    assert!(!ok, "a wrong password must not serve:\n{out}");
+    assert!(out.contains("triage:***@127.0.0.1"), "the error names the store, password hidden:\n{out}");
+    assert!(!out.contains("wrong-pw-42"), "the password was printed:\n{out}");
+
+    let (ok, out) = serve_once(&format!("postgres://triage:right-pw-81@{at}"), data.path(), &[], None).await;
+    assert!(ok, "the URL's password:\n{out}");
+    assert!(!out.contains("right-pw-81"), "the password was printed:\n{out}");
+
+    let file = data.path().join("password");
+    std::fs::write(&file, "right-pw-81\n").unwrap();
+    let with_file = ["--store-password-file", file.to_str().unwrap()];
+    let (ok, out) = serve_once(&format!("postgres://triage@{at}"), data.path(), &with_file, None).await;
+    assert!(ok, "the password file:\n{out}");
+
+    let (ok, out) = serve_once(&format!("postgres://triage@{at}"), data.path(), &[], Some("right-pw-81")).await;
+    assert!(ok, "TRIAGE_STORE_PASSWORD:\n{out}");
+    assert!(!out.contains("right-pw-81"), "the password was printed:\n{out}");
+}

@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::{AssertSqlSafe, Connection, Row};
 use triage_core::{Alert, Fingerprint, LabelSet};
 
 use super::url::StoreUrl;
@@ -48,12 +48,17 @@ impl PgStore {
     /// Connects to the database at `url` and migrates it.
     pub async fn open(url: &StoreUrl) -> Result<PgStore, StoreError> {
         let opts: PgConnectOptions = url.pg_options().clone();
+        let unreachable = |e: sqlx::Error| StoreError::Connect { url: url.to_string(), reason: e.to_string() };
+        // One connection first, so that a wrong address or password fails at once instead of
+        // after the pool's retries.
+        let probe = PgConnection::connect_with(&opts).await.map_err(unreachable)?;
+        let _ = probe.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts)
             .await
-            .map_err(|e| StoreError::Connect { url: url.to_string(), reason: e.to_string() })?;
+            .map_err(unreachable)?;
         let store = PgStore { pool, shown: url.to_string() };
         store.migrate().await?;
         Ok(store)

@@ -39,7 +39,7 @@ fn package_of(bin: &str) -> &'static str {
         "chromium" => "chromium",
         "node" | "npm" => "nodejs npm",
         "nats-server" => "nats-server",
-        "initdb" | "postgres" | "pg_isready" | "createdb" => "postgresql",
+        "initdb" | "postgres" | "pg_isready" | "createdb" | "psql" => "postgresql",
         _ => "(unknown package)",
     }
 }

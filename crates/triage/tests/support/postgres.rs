@@ -32,7 +32,7 @@ pub struct PgServer {
 /// `SKIPPED` and returns `false`.
 #[must_use]
 pub fn have_postgres(test: &str) -> bool {
-    let missing: Vec<String> = ["initdb", "postgres", "pg_isready", "createdb"]
+    let missing: Vec<String> = ["initdb", "postgres", "pg_isready", "createdb", "psql"]
         .iter()
         .map(|b| Path::new(PG_BIN).join(b))
         .filter(|p| !p.exists())
@@ -79,9 +79,19 @@ fn run(what: &str, mut cmd: Command) {
 }
 
 impl PgServer {
-    /// Creates a cluster and starts the server on a free port, waiting until it accepts
-    /// connections.
+    /// Creates a cluster that trusts every connection and starts the server on a free port,
+    /// waiting until it accepts connections.
     pub fn start() -> PgServer {
+        PgServer::start_with("trust")
+    }
+
+    /// Like [`PgServer::start`], but connections over TCP must give a password
+    /// (scram-sha-256); those over the Unix socket are still trusted.
+    pub fn start_with_passwords() -> PgServer {
+        PgServer::start_with("scram-sha-256")
+    }
+
+    fn start_with(host_auth: &str) -> PgServer {
         let dir = tempfile::Builder::new().prefix("triage-test-pg-").tempdir().expect("temp dir");
         if running_as_root() {
             run("chown", {
@@ -95,7 +105,13 @@ impl PgServer {
             let mut c = pg_command("initdb");
             c.arg("-D")
                 .arg(&data)
-                .args(["--auth=trust", "--username=postgres", "--encoding=UTF8", "--locale=C.UTF-8"])
+                .args([
+                    "--auth-local=trust",
+                    &format!("--auth-host={host_auth}"),
+                    "--username=postgres",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                ])
                 .args(["--no-sync", "--no-instructions"]);
             c
         });
@@ -138,10 +154,20 @@ impl PgServer {
     pub fn create_database(&self, name: &str) -> String {
         run("createdb", {
             let mut c = Command::new(Path::new(PG_BIN).join("createdb"));
-            c.args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", name]);
+            c.arg("-h").arg(self.dir.path()).args(["-p", &self.port.to_string(), "-U", "postgres", name]);
             c
         });
         self.url(name)
+    }
+
+    /// Runs `sql` as the superuser, over the Unix socket.
+    pub fn psql(&self, sql: &str) {
+        run("psql", {
+            let mut c = Command::new(Path::new(PG_BIN).join("psql"));
+            c.arg("-h").arg(self.dir.path()).args(["-p", &self.port.to_string(), "-U", "postgres"]);
+            c.args(["-v", "ON_ERROR_STOP=1", "-q", "-d", "postgres", "-c", sql]);
+            c
+        });
     }
 
     /// The URL of database `name`.
