@@ -75,7 +75,7 @@ async fn an_incident_opens_changes_survives_a_restart_resolves_and_is_counted() 
 
     // A new kind joins the incident and is notified.
     let c = AlertSpec::new(&[("alertname", "TransfersFailing"), ("site", "T2_CH_CERN"), ("host", "a")]);
-    post_alerts(&url, &[c.clone()]).await;
+    post_alerts(&url, std::slice::from_ref(&c)).await;
     let sent = wait_webhooks(&sink, 2).await;
     assert_eq!(change(&sent[1]), "new kind of alert: TransfersFailing");
     assert_eq!(sent[1]["groupLabels"]["incident"], id.as_str());

@@ -28,7 +28,7 @@ use triage_core::{Alert, Fingerprint, LabelSet};
 /// Where one check's store lives; [`Location::open`] opens (or reopens) it.
 enum Location {
     Sqlite(PathBuf),
-    Postgres(StoreUrl),
+    Postgres(Box<StoreUrl>),
 }
 
 impl Location {
@@ -487,7 +487,7 @@ async fn the_postgres_store_keeps_the_contract() {
     let server = PgServer::start();
     run_contract("postgres", |name| {
         let url = server.create_database(name);
-        async move { Location::Postgres(StoreUrl::parse(&url, None).unwrap()) }
+        async move { Location::Postgres(Box::new(StoreUrl::parse(&url, None).unwrap())) }
     })
     .await;
 }
