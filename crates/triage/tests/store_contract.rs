@@ -442,6 +442,27 @@ async fn reopening_keeps_everything(loc: &Location) {
     assert_eq!(l.outbox_max_id, 7);
 }
 
+async fn text_with_a_nul_character_does_not_fail_a_commit(loc: &Location) {
+    let store = loc.open().await;
+    let mut a = alert("Nul", "n");
+    a.generator_url = "http://x/\0y".into();
+    let rec = NotificationRecord {
+        at: t(1),
+        group_key: "g".into(),
+        receiver: "team".into(),
+        integration: 0,
+        outcome: "failed",
+        detail: "peer said \0".into(),
+        alerts: 1,
+    };
+    commit(&store, vec![Write::Alerts(vec![Arc::new(a)]), Write::Notifications(vec![rec])]).await;
+    // SQLite keeps the character; PostgreSQL text cannot hold it and keeps U+FFFD instead.
+    let l = store.load().await.unwrap();
+    assert_eq!(l.alerts[0].generator_url.replace('\u{FFFD}', "\0"), "http://x/\0y");
+    let n = store.notifications(None, 0).await.unwrap();
+    assert_eq!(n[0].detail.replace('\u{FFFD}', "\0"), "peer said \0");
+}
+
 /// Runs every check on a fresh store from `fresh(name)`.
 async fn run_contract<F, Fut>(backend: &str, mut fresh: F)
 where
@@ -467,6 +488,7 @@ where
     check!(incidents_filter_by_state_and_time);
     check!(suppressions_open_and_close);
     check!(reopening_keeps_everything);
+    check!(text_with_a_nul_character_does_not_fail_a_commit);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -490,6 +512,18 @@ async fn the_postgres_store_keeps_the_contract() {
         async move { Location::Postgres(Box::new(StoreUrl::parse(&url, None).unwrap())) }
     })
     .await;
+    // Replicas starting together on a new database: the schema is created once, under the
+    // advisory lock, and both open.
+    let url = StoreUrl::parse(&server.create_database("replicas"), None).unwrap();
+    let here = std::path::Path::new(".");
+    let (a, b, c) = tokio::join!(
+        StoreBackend::open(Some(&url), here, Durability::Full),
+        StoreBackend::open(Some(&url), here, Durability::Full),
+        StoreBackend::open(Some(&url), here, Durability::Full)
+    );
+    for store in [a, b, c] {
+        assert!(store.expect("concurrent open").load().await.unwrap().alerts.is_empty());
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
