@@ -649,3 +649,27 @@ async fn serve_takes_the_store_password_from_a_file_or_the_environment_and_never
     assert!(ok, "TRIAGE_STORE_PASSWORD:\n{out}");
     assert!(!out.contains("right-pw-81"), "the password was printed:\n{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_postgres_store_speaks_tls_and_verifies_the_server() {
+    if !have_postgres("the_postgres_store_speaks_tls_and_verifies_the_server") {
+        return;
+    }
+    let server = PgServer::start_with_tls();
+    let db = server.create_database("triage");
+    let here = std::path::Path::new(".");
+    let ca = server.ca_file();
+    let url = StoreUrl::parse(&format!("{db}?sslmode=verify-full&sslrootcert={}", ca.display()), None).unwrap();
+    let store = StoreBackend::open(Some(&url), here, Durability::Full).await.unwrap_or_else(|e| panic!("{e}"));
+    commit(&store, vec![logged(1)]).await;
+    assert_eq!(store.load().await.unwrap().ingest_log.len(), 1);
+    // Another CA's file: the server's certificate is refused.
+    let other = tempfile::tempdir().unwrap();
+    let other_ca = other.path().join("other.pem");
+    let params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    let cert = params.self_signed(&rcgen::KeyPair::generate().unwrap()).unwrap();
+    std::fs::write(&other_ca, cert.pem()).unwrap();
+    let url = StoreUrl::parse(&format!("{db}?sslmode=verify-full&sslrootcert={}", other_ca.display()), None).unwrap();
+    let err = StoreBackend::open(Some(&url), here, Durability::Full).await.expect_err("an untrusted server");
+    assert!(err.to_string().contains("cannot connect"), "{err}");
+}

@@ -82,18 +82,32 @@ impl PgServer {
     /// Creates a cluster that trusts every connection and starts the server on a free port,
     /// waiting until it accepts connections.
     pub fn start() -> PgServer {
-        PgServer::start_with("trust")
+        PgServer::start_with("trust", false)
     }
 
     /// Like [`PgServer::start`], but connections over TCP must give a password
     /// (scram-sha-256); those over the Unix socket are still trusted.
     pub fn start_with_passwords() -> PgServer {
-        PgServer::start_with("scram-sha-256")
+        PgServer::start_with("scram-sha-256", false)
     }
 
-    fn start_with(host_auth: &str) -> PgServer {
-        let dir = tempfile::Builder::new().prefix("triage-test-pg-").tempdir().expect("temp dir");
-        if running_as_root() {
+    /// Like [`PgServer::start`], but the server also speaks TLS, with a certificate for
+    /// 127.0.0.1 from a test CA whose PEM file is [`PgServer::ca_file`].
+    pub fn start_with_tls() -> PgServer {
+        PgServer::start_with("trust", true)
+    }
+
+    /// The test CA's certificate (PEM) of a server from [`PgServer::start_with_tls`].
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    fn start_with(host_auth: &str, tls: bool) -> PgServer {
+        let root = running_as_root();
+        // Under root the server's user must reach its directory: /tmp, whatever TMPDIR says.
+        let parent = if root { PathBuf::from("/tmp") } else { std::env::temp_dir() };
+        let dir = tempfile::Builder::new().prefix("triage-test-pg-").tempdir_in(parent).expect("temp dir");
+        if root {
             run("chown", {
                 let mut c = Command::new("chown");
                 c.arg(format!("{OS_USER}:{OS_USER}")).arg(dir.path());
@@ -115,9 +129,25 @@ impl PgServer {
                 .args(["--no-sync", "--no-instructions"]);
             c
         });
+        let mut tls_args = Vec::new();
+        if tls {
+            let (cert, key) = test_pki(dir.path());
+            if root {
+                run("chown", {
+                    let mut c = Command::new("chown");
+                    c.arg(format!("{OS_USER}:{OS_USER}")).arg(&cert).arg(&key);
+                    c
+                });
+            }
+            for arg in ["ssl=on".to_string(), format!("ssl_cert_file={}", cert.display())] {
+                tls_args.extend(["-c".to_string(), arg]);
+            }
+            tls_args.extend(["-c".to_string(), format!("ssl_key_file={}", key.display())]);
+        }
         for attempt in 1..=3 {
             let port = free_port();
             let mut cmd = pg_command("postgres");
+            cmd.args(&tls_args);
             cmd.arg("-D")
                 .arg(&data)
                 .arg("-k")
@@ -179,6 +209,31 @@ impl PgServer {
     pub fn log_tail(&self) -> String {
         self.proc.as_ref().map(|p| p.log_tail(4000)).unwrap_or_default()
     }
+}
+
+/// A test CA and a certificate for 127.0.0.1 it signed, as PEM files in `dir`: the CA as
+/// `ca.pem`; returns the server's certificate and key (mode 0600, as PostgreSQL requires).
+fn test_pki(dir: &Path) -> (PathBuf, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca_params.distinguished_name.push(DnType::CommonName, "triage PostgreSQL test CA");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("key")).expect("test CA");
+    let mut params =
+        CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).expect("server params");
+    params.distinguished_name.push(DnType::CommonName, "127.0.0.1");
+    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+    let key = KeyPair::generate().expect("key");
+    let cert = params.signed_by(&key, &ca).expect("server certificate");
+    std::fs::write(dir.join("ca.pem"), ca.pem()).expect("write CA");
+    let (cert_path, key_path) = (dir.join("server.pem"), dir.join("server.key"));
+    std::fs::write(&cert_path, cert.pem()).expect("write certificate");
+    std::fs::write(&key_path, key.serialize_pem()).expect("write key");
+    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).expect("chmod key");
+    (cert_path, key_path)
 }
 
 impl Drop for PgServer {
