@@ -72,7 +72,7 @@ pub enum Command {
         #[arg(long, default_value_t = 32 * 1024 * 1024)]
         max_body_bytes: usize,
         /// `full`: every commit is fsynced (survives power loss); `normal`: survives a
-        /// process crash.
+        /// process crash. Embedded store only: PostgreSQL follows its own `synchronous_commit`.
         #[arg(long, value_enum, default_value = "full")]
         durability: Durability,
         /// Timeout of one notification request, in seconds.
