@@ -25,8 +25,9 @@ use crate::metrics::{KindLabel, Metrics};
 use crate::nflog::EntryJson;
 use crate::notify::Notifiers;
 use crate::setup::{build_setup, build_targets, load_config};
-use crate::store::sqlite::{Durability, SqliteStore};
-use crate::store::{LoggedBatch, Store, writer};
+use crate::store::sqlite::Durability;
+use crate::store::url::StoreUrl;
+use crate::store::{LoggedBatch, Store, StoreBackend, writer};
 
 /// The running configuration, as the API shows it.
 pub struct Runtime {
@@ -65,7 +66,7 @@ pub struct Reloader {
     anomaly: Arc<crate::anomaly_source::AnomalySource>,
     metrics: Arc<Metrics>,
     /// The store, for history reads.
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<StoreBackend>,
     /// Bounds one SMTP delivery.
     pub notify_timeout: std::time::Duration,
 }
@@ -108,8 +109,10 @@ pub struct ServeOptions {
     pub config: Option<PathBuf>,
     /// Where to listen.
     pub listen: SocketAddr,
-    /// Where the store lives.
+    /// Where the embedded store lives (and node monitoring's files).
     pub data_dir: PathBuf,
+    /// The PostgreSQL store to use instead of the embedded one.
+    pub store: Option<StoreUrl>,
     /// The URL triage is reached at (in notifications).
     pub external_url: Option<String>,
     /// Largest request body accepted.
@@ -166,7 +169,10 @@ pub async fn start(
     let nodewatch = NodeWatch::new(Arc::clone(&node_series), Arc::clone(&metrics), Arc::clone(&clock));
     nodewatch.configure(&config).map_err(anyhow::Error::msg)?;
 
-    let store = Arc::new(SqliteStore::open(&opts.data_dir, opts.durability).await.context("opening the store")?);
+    let store = Arc::new(
+        StoreBackend::open(opts.store.as_ref(), &opts.data_dir, opts.durability).await.context("opening the store")?,
+    );
+    let store_shown = store.describe(&opts.data_dir);
     let loaded = store.load().await.context("loading the store")?;
     let now = clock.now();
     let mut silences = Vec::new();
@@ -242,7 +248,7 @@ pub async fn start(
     });
     let state = AppState { engine: handle.clone(), runtime, reloader: Arc::clone(&reloader), nodewatch };
     let app = api::router(state, opts.max_body_bytes);
-    tracing::info!(address = %addr, data_dir = %opts.data_dir.display(), "triage is listening");
+    tracing::info!(address = %addr, store = %store_shown, "triage is listening");
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)

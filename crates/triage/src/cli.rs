@@ -13,6 +13,7 @@ use tracing_subscriber::EnvFilter;
 use crate::app::{ServeOptions, serve};
 use crate::setup::check_config_file;
 use crate::store::sqlite::Durability;
+use crate::store::url::{SecretUrl, StoreUrl};
 
 /// The default listen address: not Alertmanager's 9093/9094, so both can run side by side.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9193";
@@ -56,6 +57,14 @@ pub enum Command {
         /// Directory of the embedded store.
         #[arg(long, default_value = "triage-data", env = "TRIAGE_DATA_DIR")]
         data_dir: PathBuf,
+        /// Use a PostgreSQL database instead of the embedded store:
+        /// `postgres://user[:password]@host:port/database`. Never printed with its password.
+        #[arg(long, value_name = "URL", env = "TRIAGE_STORE", hide_env_values = true)]
+        store: Option<SecretUrl>,
+        /// A file holding the store's password (replacing the URL's); the environment
+        /// variable TRIAGE_STORE_PASSWORD does the same.
+        #[arg(long, value_name = "FILE", requires = "store")]
+        store_password_file: Option<PathBuf>,
         /// URL under which triage is reached, shown in notifications.
         #[arg(long, env = "TRIAGE_EXTERNAL_URL")]
         external_url: Option<String>,
@@ -63,7 +72,7 @@ pub enum Command {
         #[arg(long, default_value_t = 32 * 1024 * 1024)]
         max_body_bytes: usize,
         /// `full`: every commit is fsynced (survives power loss); `normal`: survives a
-        /// process crash.
+        /// process crash. Embedded store only: PostgreSQL follows its own `synchronous_commit`.
         #[arg(long, value_enum, default_value = "full")]
         durability: Durability,
         /// Timeout of one notification request, in seconds.
@@ -313,12 +322,30 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
             }
         }
-        Command::Serve { config, listen, data_dir, external_url, max_body_bytes, durability, notify_timeout_secs } => {
+        Command::Serve {
+            config,
+            listen,
+            data_dir,
+            store,
+            store_password_file,
+            external_url,
+            max_body_bytes,
+            durability,
+            notify_timeout_secs,
+        } => {
             init_logging(&cli.log_level, cli.log_format);
+            let store = match store.map(|raw| store_url(&raw, store_password_file.as_deref())).transpose() {
+                Ok(store) => store,
+                Err(e) => {
+                    eprintln!("triage: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             let opts = ServeOptions {
                 config,
                 listen,
                 data_dir,
+                store,
                 external_url,
                 max_body_bytes,
                 durability,
@@ -340,4 +367,19 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
     }
+}
+
+/// The store URL of `triage serve`, with the password from `password_file` or from
+/// TRIAGE_STORE_PASSWORD when one is given.
+fn store_url(raw: &SecretUrl, password_file: Option<&std::path::Path>) -> Result<StoreUrl, String> {
+    let password = match password_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the store password file {}: {e}", path.display()))?
+                .trim_end_matches(['\n', '\r'])
+                .to_string(),
+        ),
+        None => std::env::var("TRIAGE_STORE_PASSWORD").ok().filter(|p| !p.is_empty()),
+    };
+    StoreUrl::parse(&raw.0, password.as_deref()).map_err(|e| e.to_string())
 }

@@ -15,6 +15,7 @@ async fn boot(dir: &Path, max_body: usize) -> Running {
         config: None,
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.to_path_buf(),
+        store: None,
         external_url: None,
         max_body_bytes: max_body,
         durability: Durability::Full,

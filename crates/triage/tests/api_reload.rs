@@ -27,6 +27,7 @@ async fn reload_swaps_a_valid_config_and_keeps_the_running_one_otherwise() {
         config: Some(config.clone()),
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.path().join("data"),
+        store: None,
         external_url: None,
         max_body_bytes: 1 << 20,
         durability: Durability::Normal,

@@ -6,10 +6,16 @@
 //! Backends implement the small [`Store`] trait; `tests/store_contract.rs` runs the same
 //! contract against each.
 
+pub mod backend;
+pub mod postgres;
+mod postgres_writes;
 pub mod sqlite;
 mod sqlite_incidents;
 mod sqlite_rows;
+pub mod url;
 pub mod writer;
+
+pub use backend::StoreBackend;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -33,6 +39,14 @@ pub enum StoreError {
         /// The table.
         table: &'static str,
         /// What was wrong.
+        reason: String,
+    },
+    /// The database could not be reached.
+    #[error("cannot connect to the store at {url}: {reason}")]
+    Connect {
+        /// Where, password replaced.
+        url: String,
+        /// Why.
         reason: String,
     },
     /// The writer task is gone (shutting down).

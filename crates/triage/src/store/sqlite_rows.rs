@@ -16,7 +16,7 @@ const CHUNK: usize = 500;
 
 /// The last of each key, in first-seen order: later writes of a key win, as they would one by
 /// one.
-fn last_per_key<T, K: std::hash::Hash + Eq>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
+pub(super) fn last_per_key<T, K: std::hash::Hash + Eq>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
     let mut at: HashMap<K, usize> = HashMap::new();
     let mut out: Vec<Option<T>> = Vec::with_capacity(items.len());
     for item in items {

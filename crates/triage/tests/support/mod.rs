@@ -1,5 +1,5 @@
 //! Helpers shared by the interop tests: starting real programs (Alertmanager, triage,
-//! Prometheus, VictoriaMetrics, vmalert) on loopback ports, a webhook sink that records
+//! Prometheus, VictoriaMetrics, vmalert, PostgreSQL) on loopback ports, a webhook sink that records
 //! notifications, and small HTTP and `amtool` clients.
 //!
 //! Every program a test starts is owned by a [`Proc`] guard that kills it on drop, and every
@@ -9,6 +9,7 @@
 pub mod amtool;
 pub mod api;
 pub mod peer;
+pub mod postgres;
 pub mod proc;
 pub mod recorder;
 pub mod smtp;
@@ -38,6 +39,7 @@ fn package_of(bin: &str) -> &'static str {
         "chromium" => "chromium",
         "node" | "npm" => "nodejs npm",
         "nats-server" => "nats-server",
+        "initdb" | "postgres" | "pg_isready" | "createdb" | "psql" => "postgresql",
         _ => "(unknown package)",
     }
 }
