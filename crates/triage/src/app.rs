@@ -121,6 +121,8 @@ pub struct ServeOptions {
     pub durability: Durability,
     /// Timeout of one notification request.
     pub notify_timeout: Duration,
+    /// HTTPS, authentication and rate limit of the API.
+    pub web: crate::web_config::WebConfig,
 }
 
 /// A running server.
@@ -247,17 +249,31 @@ pub async fn start(
         notify_timeout: opts.notify_timeout,
     });
     let state = AppState { engine: handle.clone(), runtime, reloader: Arc::clone(&reloader), nodewatch };
-    let app = api::router(state, opts.max_body_bytes);
-    tracing::info!(address = %addr, store = %store_shown, "triage is listening");
+    let access = api::auth::Access::new(opts.web.clone());
+    let app = api::router(state, opts.max_body_bytes)
+        .layer(axum::middleware::from_fn_with_state(access, api::auth::guard))
+        .into_make_service_with_connect_info::<SocketAddr>();
+    let tls = opts.web.tls.as_ref().map(crate::web_tls::server_config).transpose().map_err(anyhow::Error::msg)?;
+    tracing::info!(address = %addr, store = %store_shown, https = tls.is_some(), "triage is listening");
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop_rx.await;
+    let stopped = async move {
+        let _ = stop_rx.await;
+    };
+    let task = match tls {
+        None => tokio::spawn(async move {
+            axum::serve(listener, app).with_graceful_shutdown(stopped).await?;
+            Ok(())
+        }),
+        Some(config) => {
+            // `tap_io` gives the connections their peer address as connect info.
+            let listener =
+                axum::serve::ListenerExt::tap_io(crate::web_tls::TlsListener::new(listener, config)?, |_| {});
+            tokio::spawn(async move {
+                axum::serve(listener, app).with_graceful_shutdown(stopped).await?;
+                Ok(())
             })
-            .await?;
-        Ok(())
-    });
+        }
+    };
     Ok(Running { addr, reloader, stop: Some(stop_tx), task, writer: store_writer, engine: handle })
 }
 

@@ -78,6 +78,11 @@ pub enum Command {
         /// Timeout of one notification request, in seconds.
         #[arg(long, default_value_t = 10)]
         notify_timeout_secs: u64,
+        /// Web configuration file in Alertmanager's format (`tls_server_config`,
+        /// `basic_auth_users`) plus triage's `bearer_tokens` (read/write scopes) and
+        /// `rate_limit`.
+        #[arg(long = "web.config.file", value_name = "FILE", env = "TRIAGE_WEB_CONFIG")]
+        web_config_file: Option<PathBuf>,
     },
     /// Validate alertmanager.yml files; prints every problem and exits 1 if there is one.
     CheckConfig {
@@ -332,8 +337,16 @@ pub fn run(cli: Cli) -> ExitCode {
             max_body_bytes,
             durability,
             notify_timeout_secs,
+            web_config_file,
         } => {
             init_logging(&cli.log_level, cli.log_format);
+            let web = match web_config_file.as_deref().map(crate::web_config::WebConfig::load).transpose() {
+                Ok(web) => web.unwrap_or_default(),
+                Err(e) => {
+                    eprintln!("triage: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             let store = match store.map(|raw| store_url(&raw, store_password_file.as_deref())).transpose() {
                 Ok(store) => store,
                 Err(e) => {
@@ -350,6 +363,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 max_body_bytes,
                 durability,
                 notify_timeout: Duration::from_secs(notify_timeout_secs.max(1)),
+                web,
             };
             let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
                 Ok(rt) => rt,

@@ -31,3 +31,5 @@ pub mod ssb_source;
 pub mod store;
 pub mod template_cli;
 pub mod vm_import;
+pub mod web_config;
+pub mod web_tls;

@@ -6,6 +6,7 @@
 
 pub mod alerts;
 pub mod analytics;
+pub mod auth;
 pub mod error;
 pub mod feedback;
 pub mod groups;
