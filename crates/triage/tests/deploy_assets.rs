@@ -234,6 +234,11 @@ async fn every_metric_the_rules_and_the_dashboard_use_is_exported() {
 
     let (world, task) = start_world().await;
     let dir = tempfile::tempdir().unwrap();
+    // A followed node log: lines with more stats than max_stats_per_host.
+    let nodes = dir.path().join("nodes");
+    std::fs::create_dir(&nodes).unwrap();
+    let node_log = nodes.join("node-1.jsonl");
+    std::fs::write(&node_log, "").unwrap();
     let yaml = format!(
         r#"
 route: {{receiver: ops, group_wait: 0s, group_interval: 1s, repeat_interval: 1h}}
@@ -256,12 +261,16 @@ anomaly:
     - {{name: TransferRate, expr: transfer_rate}}
     - {{name: Broken, expr: broken_series}}
 logwatch:
+  files:
+    - {{paths: ['{nodes}/*.jsonl'], poll_interval: 100ms}}
   push: {{bearer_token: agent-token}}
   max_hosts: 1
+  max_stats_per_host: 1
   evaluation_interval: 300ms
   rules:
     - {{name: NodeCpuHigh, stat: cpu.percent, op: '>', threshold: 50, cycle: 2s}}
-"#
+"#,
+        nodes = nodes.display()
     );
     let (_proc, base) = support::peer::start_triage_in(dir.path(), &yaml).await;
     let http = client();
@@ -273,6 +282,9 @@ logwatch:
     let push = format!("{base}/api/v2/nodes/samples");
     let push_samples = || async {
         let now = jiff::Timestamp::now();
+        let line = format!("{{\"@timestamp\":\"{now}\",\"host\":\"node-1\",\"cpu.percent\":95,\"load.1\":3}}\n");
+        let mut file = std::fs::OpenOptions::new().append(true).open(&node_log).unwrap();
+        std::io::Write::write_all(&mut file, line.as_bytes()).unwrap();
         let body = format!(
             "{{\"@timestamp\":\"{now}\",\"host\":\"node-1\",\"cpu.percent\":95}}\n\
              {{\"@timestamp\":\"{now}\",\"host\":\"node-2\",\"cpu.percent\":5}}\nnot json\n"
@@ -306,14 +318,33 @@ logwatch:
     task.abort();
 }
 
-/// `kubectl kustomize DIR`, as a list of objects; `None` (after saying why) without kubectl.
+/// `kubectl kustomize DIR`, as a list of objects; `None` (after saying why) without a kubectl
+/// whose built-in kustomize renders these manifests (v5: `labels`, components).
 fn kustomize(test: &str, dir: &str) -> Option<Vec<Value>> {
+    let skip = |why: String| {
+        eprintln!("SKIPPED {test} ({dir}): {why}; deploy/k8s is not rendered");
+        None
+    };
     if support::find_binary("kubectl").is_none() {
-        eprintln!(
-            "SKIPPED {test}: kubectl is not installed (Debian has no kubectl package; install it from \
-             the Kubernetes apt repository or as a static binary to render deploy/k8s)"
+        return skip(
+            "kubectl is not installed (Debian has no current kubectl package: install it from the \
+             Kubernetes apt repository or as a static binary)"
+                .into(),
         );
-        return None;
+    }
+    let version = Command::new("kubectl").args(["version", "--client", "-o", "json"]).output();
+    let kustomize_version = version
+        .ok()
+        .and_then(|o| serde_json::from_slice::<Value>(&o.stdout).ok())
+        .and_then(|v| v["kustomizeVersion"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    let major: u32 =
+        kustomize_version.trim_start_matches('v').split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
+    if major < 5 {
+        return skip(format!(
+            "kubectl's built-in kustomize is {kustomize_version:?}, v5 or later is needed (kubectl 1.27 or later; \
+             Debian 12's kubernetes-client is kubectl 1.20)"
+        ));
     }
     let text = run_ok(Command::new("kubectl").arg("kustomize").arg(root().join(dir)));
     let docs: Vec<Value> = yaml_serde::Deserializer::from_str(&text)
