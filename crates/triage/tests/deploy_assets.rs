@@ -393,6 +393,7 @@ fn check_workload(workload: &Value) {
     assert_eq!(pod["securityContext"]["runAsNonRoot"], true, "{name}: runAsNonRoot");
     assert!(pod["securityContext"]["runAsUser"].as_i64().is_some_and(|u| u > 0), "{name}: runAsUser");
     assert_eq!(pod["automountServiceAccountToken"], false, "{name}: no API token");
+    assert_eq!(pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault", "{name}: seccomp");
     for c in pod["containers"].as_array().expect("containers") {
         let sc = &c["securityContext"];
         assert_eq!(sc["allowPrivilegeEscalation"], false, "{name}");
@@ -424,6 +425,8 @@ fn the_kubernetes_manifests_render_and_are_complete() {
     ] {
         assert!(!of_kind(&objects, kind).is_empty(), "no {kind} in deploy/k8s");
     }
+    let namespace = of_kind(&objects, "Namespace")[0];
+    assert_eq!(namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"], "restricted");
     for o in objects.iter().filter(|o| o["kind"] != "Namespace") {
         assert_eq!(o["metadata"]["namespace"], "triage", "{} {}", o["kind"], o["metadata"]["name"]);
     }
