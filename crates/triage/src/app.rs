@@ -123,6 +123,10 @@ pub struct ServeOptions {
     pub notify_timeout: Duration,
     /// HTTPS, authentication and rate limit of the API.
     pub web: crate::web_config::WebConfig,
+    /// Posted alerts go through this NATS JetStream server (several processes).
+    pub ingest_nats: Option<String>,
+    /// What this process does with the ingest bus.
+    pub role: crate::ingest_bus::Role,
 }
 
 /// A running server.
@@ -248,7 +252,20 @@ pub async fn start(
         store,
         notify_timeout: opts.notify_timeout,
     });
-    let state = AppState { engine: handle.clone(), runtime, reloader: Arc::clone(&reloader), nodewatch };
+    let bus = match &opts.ingest_nats {
+        None if opts.role != crate::ingest_bus::Role::All => {
+            anyhow::bail!("--role {:?} needs --ingest-nats", opts.role)
+        }
+        None => None,
+        Some(url) => Some(crate::ingest_bus::IngestBus::connect(url).await.map_err(anyhow::Error::msg)?),
+    };
+    if let Some(bus) = &bus
+        && opts.role != crate::ingest_bus::Role::Api
+    {
+        let runtime = Arc::clone(&runtime);
+        bus.spawn_consumer(handle.clone(), move || runtime.load().resolve_timeout);
+    }
+    let state = AppState { engine: handle.clone(), runtime, reloader: Arc::clone(&reloader), nodewatch, bus };
     let access = api::auth::Access::new(opts.web.clone());
     let app = api::router(state, opts.max_body_bytes)
         .layer(axum::middleware::from_fn_with_state(access, api::auth::guard))

@@ -83,6 +83,14 @@ pub enum Command {
         /// `rate_limit`.
         #[arg(long = "web.config.file", value_name = "FILE", env = "TRIAGE_WEB_CONFIG")]
         web_config_file: Option<PathBuf>,
+        /// Run as one of several processes: posted alerts go through this NATS JetStream
+        /// server (`nats://host:4222`); answered 2xx once JetStream has them.
+        #[arg(long, value_name = "URL", env = "TRIAGE_INGEST_NATS")]
+        ingest_nats: Option<String>,
+        /// With --ingest-nats: `api` only accepts alerts, `engine` also consumes them into its
+        /// engine, `all` (default) does both.
+        #[arg(long, value_enum, default_value = "all")]
+        role: crate::ingest_bus::Role,
     },
     /// Validate alertmanager.yml files; prints every problem and exits 1 if there is one.
     CheckConfig {
@@ -338,6 +346,8 @@ pub fn run(cli: Cli) -> ExitCode {
             durability,
             notify_timeout_secs,
             web_config_file,
+            ingest_nats,
+            role,
         } => {
             init_logging(&cli.log_level, cli.log_format);
             let web = match web_config_file.as_deref().map(crate::web_config::WebConfig::load).transpose() {
@@ -364,6 +374,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 durability,
                 notify_timeout: Duration::from_secs(notify_timeout_secs.max(1)),
                 web,
+                ingest_nats,
+                role,
             };
             let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
                 Ok(rt) => rt,

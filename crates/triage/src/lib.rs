@@ -15,6 +15,7 @@ pub mod engine;
 pub mod ggus_cli;
 pub mod ggus_fetch;
 pub mod http_cause;
+pub mod ingest_bus;
 pub mod logwatch;
 pub mod maintenance_cli;
 pub mod metrics;

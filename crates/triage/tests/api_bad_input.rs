@@ -21,6 +21,8 @@ async fn boot(dir: &Path, max_body: usize) -> Running {
         durability: Durability::Full,
         notify_timeout: Duration::from_secs(2),
         web: Default::default(),
+        ingest_nats: None,
+        role: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     start(opts, listener, Arc::new(SystemClock)).await.unwrap()

@@ -33,6 +33,8 @@ async fn reload_swaps_a_valid_config_and_keeps_the_running_one_otherwise() {
         durability: Durability::Normal,
         notify_timeout: Duration::from_secs(2),
         web: Default::default(),
+        ingest_nats: None,
+        role: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let srv = start(opts, listener, Arc::new(SystemClock)).await.unwrap();

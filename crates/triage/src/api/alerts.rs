@@ -38,15 +38,32 @@ pub fn parse_alerts(body: &[u8]) -> Result<Vec<PostableAlert>, ApiError> {
 /// Alertmanager does; the reply is 400 naming every invalid one. A 200 means committed.
 pub async fn post(State(st): State<AppState>, body: Bytes) -> Result<StatusCode, ApiError> {
     let resolve_timeout = st.runtime.load().resolve_timeout;
-    ingest(&st.engine, body, resolve_timeout).await?;
+    match &st.bus {
+        None => ingest(&st.engine, body, resolve_timeout).await?,
+        Some(bus) => {
+            // Checked here, so the client hears about invalid alerts; the engine that
+            // consumes the batch checks it again.
+            let now = st.engine.shared.clock.now();
+            let (valid, errors) = validate(&st.engine, &body, now, resolve_timeout)?;
+            if !valid.is_empty() {
+                bus.publish(body, now).await?;
+            }
+            if !errors.is_empty() {
+                return Err(ApiError::BadRequest(errors.join("; ")));
+            }
+        }
+    }
     Ok(StatusCode::OK)
 }
 
-/// Validates a body of posted alerts and hands the valid ones to the engine, returning once
-/// they are committed; the error names every invalid alert.
-pub async fn ingest(engine: &EngineHandle, body: Bytes, resolve_timeout: SignedDuration) -> Result<(), ApiError> {
-    let posted = parse_alerts(&body)?;
-    let now = engine.shared.clock.now();
+/// The valid alerts of a posted body, counted, and the errors of the invalid ones.
+fn validate(
+    engine: &EngineHandle,
+    body: &Bytes,
+    now: jiff::Timestamp,
+    resolve_timeout: SignedDuration,
+) -> Result<(Vec<triage_core::Alert>, Vec<String>), ApiError> {
+    let posted = parse_alerts(body)?;
     let metrics = &engine.shared.metrics;
     let mut valid = Vec::with_capacity(posted.len());
     let mut errors = Vec::new();
@@ -63,6 +80,25 @@ pub async fn ingest(engine: &EngineHandle, body: Bytes, resolve_timeout: SignedD
             }
         }
     }
+    Ok((valid, errors))
+}
+
+/// Validates a body of posted alerts and hands the valid ones to the engine, returning once
+/// they are committed; the error names every invalid alert.
+pub async fn ingest(engine: &EngineHandle, body: Bytes, resolve_timeout: SignedDuration) -> Result<(), ApiError> {
+    let now = engine.shared.clock.now();
+    ingest_received(engine, body, now, resolve_timeout).await
+}
+
+/// [`ingest`] of a body received at `now` (by this process or, through the ingest bus, by
+/// another).
+pub async fn ingest_received(
+    engine: &EngineHandle,
+    body: Bytes,
+    now: jiff::Timestamp,
+    resolve_timeout: SignedDuration,
+) -> Result<(), ApiError> {
+    let (valid, errors) = validate(engine, &body, now, resolve_timeout)?;
     if !valid.is_empty() {
         let (tx, rx) = oneshot::channel();
         let batch = IngestBatch { alerts: valid, body, received_at: now, resolve_timeout };

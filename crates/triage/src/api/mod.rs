@@ -41,6 +41,8 @@ pub struct AppState {
     pub reloader: Arc<Reloader>,
     /// Node monitoring: pushed samples and the hosts' series.
     pub nodewatch: Arc<NodeWatch>,
+    /// The ingest bus posted alerts go through, when triage runs as several processes.
+    pub bus: Option<crate::ingest_bus::IngestBus>,
 }
 
 /// The router, with request bodies limited to `max_body` bytes (413 beyond).

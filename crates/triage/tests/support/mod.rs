@@ -8,6 +8,7 @@
 
 pub mod amtool;
 pub mod api;
+pub mod nats;
 pub mod peer;
 pub mod postgres;
 pub mod proc;

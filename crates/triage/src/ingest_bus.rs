@@ -1,0 +1,145 @@
+//! The ingest bus for running triage as several processes: with `--ingest-nats URL`, an
+//! accepted `POST /api/v2/alerts` body is published to a NATS JetStream stream and answered
+//! 2xx only once JetStream has acknowledged it; processes whose `--role` includes `engine`
+//! consume the stream with one shared durable consumer (each batch goes to one of them), feed
+//! each batch to their engine as if posted, and acknowledge it only once it is committed to
+//! their store. A batch whose processing fails is redelivered; one that is invalid is
+//! acknowledged and dropped (it was already answered 400 by the publishing process, so this
+//! only happens to a message not published by triage).
+
+use std::time::Duration;
+
+use async_nats::HeaderMap;
+use async_nats::jetstream::{self, AckKind, consumer, stream};
+use bytes::Bytes;
+use futures::StreamExt;
+use jiff::Timestamp;
+
+use crate::api::error::ApiError;
+use crate::engine::EngineHandle;
+
+/// The stream holding posted alert batches.
+pub const STREAM: &str = "TRIAGE_ALERTS";
+/// Its subject.
+pub const SUBJECT: &str = "triage.alerts";
+/// The durable consumer shared by the engine processes.
+pub const CONSUMER: &str = "triage-engine";
+/// The header carrying when the batch was received (RFC 3339).
+const RECEIVED_AT: &str = "Triage-Received-At";
+
+/// What a process does with the bus.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// Accept alerts (publish them) and run the engine (consume them).
+    #[default]
+    All,
+    /// Only accept alerts.
+    Api,
+    /// Run the engine; alerts posted to it are published too.
+    Engine,
+}
+
+/// A connection to the ingest stream.
+#[derive(Clone)]
+pub struct IngestBus {
+    js: jetstream::Context,
+}
+
+impl std::fmt::Debug for IngestBus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IngestBus")
+    }
+}
+
+impl IngestBus {
+    /// Connects and makes sure the stream exists (work-queue retention: a batch is kept until
+    /// an engine acknowledges it).
+    pub async fn connect(url: &str) -> Result<IngestBus, String> {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let client = async_nats::connect(url)
+            .await
+            .map_err(|e| format!("connecting to NATS at {url}: {}", crate::nats_cli::innermost(&e)))?;
+        let js = jetstream::new(client);
+        js.get_or_create_stream(stream::Config {
+            name: STREAM.into(),
+            subjects: vec![SUBJECT.into()],
+            retention: stream::RetentionPolicy::WorkQueue,
+            storage: stream::StorageType::File,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| format!("creating the JetStream stream {STREAM}: {e}"))?;
+        Ok(IngestBus { js })
+    }
+
+    /// Publishes a posted body and waits for JetStream's acknowledgement.
+    pub async fn publish(&self, body: Bytes, received_at: Timestamp) -> Result<(), ApiError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(RECEIVED_AT, received_at.to_string().as_str());
+        let ack = self
+            .js
+            .publish_with_headers(SUBJECT, headers, body)
+            .await
+            .map_err(|e| ApiError::Internal(format!("publishing to the ingest stream: {e}")))?;
+        ack.await.map_err(|e| ApiError::Internal(format!("the ingest stream did not acknowledge: {e}")))?;
+        Ok(())
+    }
+
+    /// Consumes the stream into `engine` until the task is aborted.
+    pub fn spawn_consumer(
+        &self,
+        engine: EngineHandle,
+        resolve_timeout: impl Fn() -> jiff::SignedDuration + Send + Sync + 'static,
+    ) {
+        let js = self.js.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = consume(&js, &engine, &resolve_timeout).await {
+                    tracing::error!(error = %e, "consuming the ingest stream failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        });
+    }
+}
+
+async fn consume(
+    js: &jetstream::Context,
+    engine: &EngineHandle,
+    resolve_timeout: &(impl Fn() -> jiff::SignedDuration + Send + Sync),
+) -> Result<(), String> {
+    let stream = js.get_stream(STREAM).await.map_err(|e| e.to_string())?;
+    let consumer: consumer::PullConsumer = stream
+        .get_or_create_consumer(
+            CONSUMER,
+            consumer::pull::Config {
+                durable_name: Some(CONSUMER.into()),
+                ack_policy: consumer::AckPolicy::Explicit,
+                ack_wait: Duration::from_secs(30),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut messages = consumer.messages().await.map_err(|e| e.to_string())?;
+    while let Some(message) = messages.next().await {
+        let message = message.map_err(|e| e.to_string())?;
+        let received_at = message
+            .headers
+            .as_ref()
+            .and_then(|h| h.get(RECEIVED_AT))
+            .and_then(|v| v.as_str().parse::<Timestamp>().ok())
+            .unwrap_or_else(|| engine.shared.clock.now());
+        let body = message.payload.clone();
+        match crate::api::alerts::ingest_received(engine, body, received_at, resolve_timeout()).await {
+            Ok(()) | Err(ApiError::BadRequest(_) | ApiError::Parse(_) | ApiError::Required(_)) => {
+                message.ack().await.map_err(|e| e.to_string())?;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "an ingest batch failed; it will be redelivered");
+                let _ = message.ack_with(AckKind::Nak(Some(Duration::from_secs(1)))).await;
+            }
+        }
+    }
+    Ok(())
+}
