@@ -115,7 +115,9 @@ async fn consume(
             consumer::pull::Config {
                 durable_name: Some(CONSUMER.into()),
                 ack_policy: consumer::AckPolicy::Explicit,
-                ack_wait: Duration::from_secs(30),
+                // A batch taken by an engine that died is redelivered after this; ingesting a
+                // batch twice is harmless (alerts are upserts).
+                ack_wait: Duration::from_secs(5),
                 ..Default::default()
             },
         )

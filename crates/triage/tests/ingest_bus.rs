@@ -97,6 +97,44 @@ async fn alerts_posted_to_the_api_process_reach_the_engine_and_survive_its_crash
     assert_eq!(wait_count(&engine, 71).await, 71);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn an_engine_killed_while_consuming_loses_no_acknowledged_alert() {
+    if !have_binaries("an_engine_killed_while_consuming_loses_no_acknowledged_alert", &["nats-server"]) {
+        return;
+    }
+    let nats = NatsServer::start(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_api, api) = start(dir.path(), "api", &nats.url, "api").await;
+    let (engine_proc, engine) = start(dir.path(), "engine", &nats.url, "engine").await;
+    // 60 batches of 20 posted on four connections; the engine is killed once it has taken
+    // some of them, while the rest are still arriving.
+    let poster = {
+        let api = api.clone();
+        tokio::spawn(async move {
+            let mut accepted = 0;
+            for round in 0..15 {
+                let posts = (0..4).map(|c| {
+                    let api = api.clone();
+                    async move { post(&api, &batch((round * 4 + c) * 20, 20)).await }
+                });
+                for status in futures::future::join_all(posts).await {
+                    assert_eq!(status, 200);
+                    accepted += 20;
+                }
+            }
+            accepted
+        })
+    };
+    wait_count(&engine, 100).await;
+    let status = Command::new("kill").arg("-9").arg(engine_proc.pid().to_string()).status().unwrap();
+    assert!(status.success());
+    drop(engine_proc);
+    let accepted = poster.await.unwrap();
+    assert_eq!(accepted, 1200);
+    let (_engine_proc, engine) = start(dir.path(), "engine", &nats.url, "engine").await;
+    assert_eq!(wait_count(&engine, 1200).await, 1200, "every acknowledged alert, once");
+}
+
 #[test]
 fn the_api_role_needs_the_bus() {
     let dir = tempfile::tempdir().unwrap();
