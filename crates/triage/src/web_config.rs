@@ -12,11 +12,13 @@
 //! bearer_tokens:                 # triage's own: `Authorization: Bearer <token>`
 //!   - {name: grafana, token_file: grafana.token, scope: read}
 //!   - {name: vmalert, token_file: vmalert.token, scope: write}   # write includes read
+//!   - {name: ci, token_env: TRIAGE_CI_TOKEN, scope: read}        # from the environment
 //! rate_limit: {per_second: 50, burst: 200}   # triage's own: per client address
 //! ```
 //!
-//! Relative paths are relative to the file. Token files are read at start; a token is never
-//! printed (the `Debug` output shows its name and scope only).
+//! Relative paths are relative to the file. Tokens are read at start, from a file or an
+//! environment variable; a token is never printed (the `Debug` output shows its name and
+//! scope only).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -67,7 +69,11 @@ struct TlsFile {
 #[serde(deny_unknown_fields)]
 struct TokenFile {
     name: String,
-    token_file: PathBuf,
+    #[serde(default)]
+    token_file: Option<PathBuf>,
+    /// An environment variable holding the token instead of a file.
+    #[serde(default)]
+    token_env: Option<String>,
     scope: Scope,
 }
 
@@ -196,13 +202,20 @@ impl WebConfig {
         }
         let mut tokens = Vec::new();
         for (i, t) in file.bearer_tokens.iter().enumerate() {
-            let path = resolve(&t.token_file);
-            match std::fs::read_to_string(&path) {
-                Ok(s) if s.trim().is_empty() => {
-                    errors.push(format!("bearer_tokens[{i}].token_file: {} is empty", path.display()))
+            let secret = match (&t.token_file, &t.token_env) {
+                (Some(file), None) => {
+                    let path = resolve(file);
+                    std::fs::read_to_string(&path)
+                        .map_err(|e| format!("bearer_tokens[{i}].token_file: cannot read {}: {e}", path.display()))
                 }
+                (None, Some(var)) => std::env::var(var)
+                    .map_err(|_| format!("bearer_tokens[{i}].token_env: the environment variable {var} is not set")),
+                _ => Err(format!("bearer_tokens[{i}]: give exactly one of token_file and token_env")),
+            };
+            match secret {
+                Ok(s) if s.trim().is_empty() => errors.push(format!("bearer_tokens[{i}]: the token is empty")),
                 Ok(s) => tokens.push(Token { name: t.name.clone(), scope: t.scope, secret: s.trim().to_string() }),
-                Err(e) => errors.push(format!("bearer_tokens[{i}].token_file: cannot read {}: {e}", path.display())),
+                Err(e) => errors.push(e),
             }
         }
         if let Some(r) = file.rate_limit
@@ -244,6 +257,17 @@ mod tests {
             assert!(errors.contains(needle), "{needle} missing in {errors}");
         }
         assert!(WebConfig::parse("tokens: []\n", dir.path()).is_err(), "unknown keys are refused");
+        // From the environment; a missing variable and both sources at once are errors.
+        // (PATH stands in for a token variable: it is always set, and the test sets none.)
+        let c = WebConfig::parse("bearer_tokens: [{name: ci, token_env: PATH, scope: write}]\n", dir.path()).unwrap();
+        assert_eq!(c.tokens[0].secret, std::env::var("PATH").unwrap().trim());
+        let errors = WebConfig::parse(
+            "bearer_tokens: [{name: a, token_env: TRIAGE_TEST_NO_SUCH_VAR, scope: read}, {name: b, token_env: X, token_file: r.token, scope: read}]\n",
+            dir.path(),
+        )
+        .unwrap_err()
+        .join("\n");
+        assert!(errors.contains("TRIAGE_TEST_NO_SUCH_VAR is not set") && errors.contains("exactly one"), "{errors}");
         assert!(WebConfig::parse("", dir.path()).is_ok_and(|c| !c.requires_auth()));
     }
 }
