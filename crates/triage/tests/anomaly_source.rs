@@ -204,14 +204,7 @@ anomaly:
     let status = std::process::Command::new("kill").arg("-TERM").arg(proc.pid().to_string()).status().unwrap();
     assert!(status.success());
     let mut proc = proc;
-    let deadline = std::time::Instant::now() + DEADLINE;
-    let stopped = loop {
-        if let Some(status) = proc.exited() {
-            break status;
-        }
-        assert!(std::time::Instant::now() < deadline, "triage did not stop on SIGTERM");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
+    let stopped = proc.wait_exit(DEADLINE).await.expect("triage stops on SIGTERM");
     assert!(stopped.success(), "{}", proc.report());
     // Restarted on the same data: only the points after the saved state are fed, not the
     // learn range again.

@@ -149,8 +149,8 @@ impl IncidentBook {
         kfp: Fingerprint,
         now: Timestamp,
     ) -> String {
-        // Quiet incidents still listed as open are closed first, so they neither count
-        // as partners nor get joined.
+        // Partners: the route's other open incidents, opened within the last window and not
+        // yet quiet (a quiet one not swept yet neither counts nor gets joined).
         let window = policy.window;
         let since = now.checked_sub(window).unwrap_or(now);
         let partners: Vec<(String, Fingerprint)> = self

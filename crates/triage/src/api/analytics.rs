@@ -52,13 +52,14 @@ pub async fn analytics(State(st): State<AppState>, RawQuery(raw): RawQuery) -> R
         .history(&HistoryQuery { fingerprint: None, since: Some(from), limit: MAX_ROWS })
         .await
         .map_err(internal)?;
-    let mut labels_of: HashMap<(Fingerprint, String), LabelSet> = HashMap::new();
+    // An alert's labels are what its fingerprint is made of: parsed once per alert.
+    let mut labels_of: HashMap<Fingerprint, LabelSet> = HashMap::new();
     let events: Vec<HistoryEvent> = rows
         .into_iter()
         .filter(|t| t.at <= to)
         .map(|t| {
             let labels = labels_of
-                .entry((t.fingerprint, t.labels_json.clone()))
+                .entry(t.fingerprint)
                 .or_insert_with(|| serde_json::from_str(&t.labels_json).unwrap_or_default())
                 .clone();
             HistoryEvent { fingerprint: t.fingerprint, at: t.at, firing: t.state == "firing", labels }

@@ -19,11 +19,41 @@ use triage_core::incident::{INCIDENT_LABEL, Incident};
 use triage_core::labels::{FNV_OFFSET, fnv_write};
 use triage_core::outage::tracker::OUTAGE_GROUP_LABEL;
 use triage_core::template::view::severity_rank;
+use triage_core::{Fingerprint, LabelSet};
 
 use super::AppState;
 use super::error::ApiError;
 use super::query::pairs;
 use crate::store::{IncidentQuery, Store};
+
+/// One alert of an incident.
+fn alert_json(
+    fp: Fingerprint,
+    labels: &LabelSet,
+    starts_at: Timestamp,
+    ends_at: Option<Timestamp>,
+    firing: bool,
+) -> Value {
+    json!({
+        "fingerprint": fp.to_string(),
+        "labels": labels,
+        "startsAt": starts_at,
+        "endsAt": ends_at,
+        "status": if firing { "firing" } else { "resolved" },
+    })
+}
+
+/// An alert as an incident's probable cause (none known: an empty summary).
+fn cause_json(cause: Option<(Fingerprint, &LabelSet)>) -> Value {
+    match cause {
+        Some((fp, labels)) => json!({
+            "kind": "alert",
+            "fingerprint": fp.to_string(),
+            "summary": format!("{} {}", labels.value("alertname"), labels),
+        }),
+        None => json!({"kind": "alert", "summary": ""}),
+    }
+}
 
 /// An incident as the API shows it.
 pub fn incident_json(i: &Incident, now: Timestamp) -> Value {
@@ -32,23 +62,10 @@ pub fn incident_json(i: &Incident, now: Timestamp) -> Value {
         .iter()
         .map(|(fp, a)| {
             let firing = a.ends_at.is_none_or(|e| e > now) && i.is_open();
-            json!({
-                "fingerprint": fp.to_string(),
-                "labels": a.labels,
-                "startsAt": a.starts_at,
-                "endsAt": a.ends_at,
-                "status": if firing { "firing" } else { "resolved" },
-            })
+            alert_json(*fp, &a.labels, a.starts_at, a.ends_at, firing)
         })
         .collect();
-    let cause = match (i.cause, i.cause_labels()) {
-        (Some(fp), Some(labels)) => json!({
-            "kind": "alert",
-            "fingerprint": fp.to_string(),
-            "summary": format!("{} {}", labels.value("alertname"), labels),
-        }),
-        _ => json!({"kind": "alert", "summary": ""}),
-    };
+    let cause = cause_json(i.cause.zip(i.cause_labels()));
     json!({
         "id": i.id,
         "title": i.title(),
@@ -81,15 +98,7 @@ fn open_incidents(st: &AppState, now: Timestamp) -> Vec<Value> {
         let alerts: Vec<Value> = g
             .alerts
             .iter()
-            .map(|(fp, a)| {
-                json!({
-                    "fingerprint": fp.to_string(),
-                    "labels": a.labels,
-                    "startsAt": a.starts_at,
-                    "endsAt": a.ends_at,
-                    "status": if a.resolved_at(now) { "resolved" } else { "firing" },
-                })
-            })
+            .map(|(fp, a)| alert_json(*fp, &a.labels, a.starts_at, a.ends_at, !a.resolved_at(now)))
             .collect();
         let severity = g
             .alerts
@@ -112,13 +121,7 @@ fn open_incidents(st: &AppState, now: Timestamp) -> Vec<Value> {
                 g.labels.to_string(),
                 first.map_or(now, |(_, a)| a.starts_at),
                 None,
-                first.map_or(json!({"kind": "alert", "summary": ""}), |(fp, a)| {
-                    json!({
-                        "kind": "alert",
-                        "fingerprint": fp.to_string(),
-                        "summary": format!("{} {}", a.labels.value("alertname"), a.labels),
-                    })
-                }),
+                cause_json(first.map(|(fp, a)| (*fp, &a.labels))),
             ),
         };
         out.push(json!({

@@ -52,6 +52,20 @@ impl Proc {
         self.child.try_wait().ok().flatten()
     }
 
+    /// Waits up to `timeout` for the process to end; its status, or `None` if it still runs.
+    pub async fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.exited() {
+                return Some(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The last `max` bytes the process wrote to stdout and stderr.
     pub fn log_tail(&self, max: u64) -> String {
         let Ok(mut f) = File::open(&self.log_path) else {
