@@ -135,6 +135,23 @@ pub struct Outgoing {
     pub suppressed: Vec<Suppressed>,
 }
 
+impl Outgoing {
+    /// A key that is the same for every delivery of this notification (its retries, and a
+    /// resend after a restart or by the process that took over) and differs between
+    /// notifications: FNV-1a 64 of the group, receiver, integration and flush time, as hex.
+    /// Receivers may drop a second delivery with a key they have seen.
+    pub fn idempotency_key(&self) -> String {
+        use crate::labels::{FNV_OFFSET, fnv_write};
+        let mut h = fnv_write(FNV_OFFSET, self.key.group_key.as_bytes());
+        h = fnv_write(h, &[0xff]);
+        h = fnv_write(h, self.key.receiver.as_bytes());
+        h = fnv_write(h, &[0xff]);
+        h = fnv_write(h, &(self.key.integration as u64).to_le_bytes());
+        h = fnv_write(h, &self.at.as_nanosecond().to_le_bytes());
+        format!("{h:016x}")
+    }
+}
+
 /// What [`Engine::resume`] decided for a notification found unsent after a restart.
 #[derive(Clone, Debug)]
 pub enum Resumed {

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, ArcSwapOption};
 use jiff::{SignedDuration, Timestamp};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use triage_core::config::Config;
 use triage_core::config::classification::ClassificationConfig;
 use triage_core::dispatch::GroupTimer;
@@ -20,12 +20,15 @@ use triage_core::silence::{Silence, Silences};
 use crate::api::{self, AppState};
 use crate::clock::{Clock, SystemClock};
 use crate::engine::{self, Command, EngineHandle, Replayed};
+use crate::front::{Front, FrontParts};
+use crate::ingest_bus::Role;
 use crate::logwatch::watch::{NodeWatch, SharedSeries};
 use crate::metrics::{KindLabel, Metrics};
 use crate::nflog::EntryJson;
 use crate::notify::Notifiers;
 use crate::setup::{build_setup, build_targets, load_config};
 use crate::store::sqlite::Durability;
+use crate::store::lease::{Candidate, Held, Leadership};
 use crate::store::url::StoreUrl;
 use crate::store::{LoggedBatch, Store, StoreBackend, writer};
 
@@ -127,58 +130,236 @@ pub struct ServeOptions {
     pub ingest_nats: Option<String>,
     /// What this process does with the ingest bus.
     pub role: crate::ingest_bus::Role,
+    /// The URL the other processes forward requests to while this one runs the engine.
+    pub advertise_url: Option<String>,
+    /// How long the engine lease lasts without renewal (PostgreSQL store).
+    pub engine_lease: Duration,
+}
+
+/// The engine and what runs around it, once this process runs it.
+struct Active {
+    reloader: Arc<Reloader>,
+    writer: writer::StoreWriter,
+    engine: EngineHandle,
 }
 
 /// A running server.
 pub struct Running {
     /// The bound address.
     pub addr: SocketAddr,
-    /// Reloads the configuration file.
-    pub reloader: Arc<Reloader>,
+    active: Arc<ArcSwapOption<Active>>,
+    /// The engine lease, while this process holds it.
+    lease: Arc<std::sync::OnceLock<(sqlx::PgPool, Arc<Held>)>>,
+    /// Why this process must stop (it lost the engine lease, or could not start the engine
+    /// after winning it).
+    fatal: watch::Receiver<Option<String>>,
+    campaign: Option<tokio::task::JoinHandle<()>>,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
-    writer: writer::StoreWriter,
-    engine: EngineHandle,
 }
 
 impl Running {
-    /// Stops serving, then waits until everything queued for the store is committed.
+    /// Reloads the configuration file (when this process runs the engine).
+    pub async fn reload(&self) -> Result<(), String> {
+        match self.active.load_full() {
+            Some(a) => a.reloader.reload().await,
+            None => Err("this process does not run the engine".into()),
+        }
+    }
+
+    /// Resolves with the reason once this process must stop.
+    pub async fn fatal(&self) -> String {
+        let mut rx = self.fatal.clone();
+        match rx.wait_for(|f| f.is_some()).await {
+            Ok(f) => f.clone().unwrap_or_default(),
+            Err(_) => std::future::pending().await,
+        }
+    }
+
+    /// Stops serving, then waits until everything queued for the store is committed, then
+    /// gives the engine lease up so that a standby process takes over at once.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
-        (&mut self.task).await??;
-        // Detector states are saved, so the next start resumes where this one stopped.
-        self.reloader.anomaly.save_now();
-        let (tx, rx) = oneshot::channel();
-        if self.engine.send(Command::Checkpoint(tx)).await.is_ok() {
-            rx.await.map_err(|_| anyhow::anyhow!("engine stopped"))?.map_err(anyhow::Error::msg)?;
+        if let Some(c) = self.campaign.take() {
+            c.abort();
         }
-        self.writer.flush().await?;
+        (&mut self.task).await??;
+        if let Some(active) = self.active.load_full() {
+            // Detector states are saved, so the next start resumes where this one stopped.
+            active.reloader.anomaly.save_now();
+            let (tx, rx) = oneshot::channel();
+            if active.engine.send(Command::Checkpoint(tx)).await.is_ok() {
+                rx.await.map_err(|_| anyhow::anyhow!("engine stopped"))?.map_err(anyhow::Error::msg)?;
+            }
+            active.writer.flush().await?;
+        }
+        if let Some((pool, held)) = self.lease.get() {
+            crate::store::lease::release(pool, held).await;
+        }
         Ok(())
     }
 }
 
-/// Starts triage on an already bound listener and returns once it serves.
+/// The URL this process is reached at by the other processes: `--advertise-url`, else the
+/// listening address (the host name when listening on every address).
+fn own_url(opts: &ServeOptions, addr: SocketAddr) -> String {
+    if let Some(u) = &opts.advertise_url {
+        return u.trim_end_matches('/').to_string();
+    }
+    let scheme = if opts.web.tls.is_some() { "https" } else { "http" };
+    if addr.ip().is_unspecified() {
+        let host = host_name();
+        format!("{scheme}://{host}:{}", addr.port())
+    } else {
+        format!("{scheme}://{addr}")
+    }
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Starts triage on an already bound listener and returns once it serves. On its own store
+/// it runs the engine at once; on PostgreSQL it runs the engine once it wins the engine
+/// lease (`--role api` never does) and forwards meanwhile.
 pub async fn start(
     opts: ServeOptions,
     listener: tokio::net::TcpListener,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
+    // Checked before anything else, so that a bad file stops the start on every role.
+    let (_, config) = load_config(opts.config.as_deref()).map_err(anyhow::Error::msg)?;
+    build_setup(&config).map_err(anyhow::Error::msg)?;
+    build_targets(&config, opts.notify_timeout).map_err(anyhow::Error::msg)?;
+    let metrics = Arc::new(Metrics::new());
+    let store = Arc::new(
+        StoreBackend::open(opts.store.as_ref(), &opts.data_dir, opts.durability).await.context("opening the store")?,
+    );
+    let bus = match &opts.ingest_nats {
+        None if opts.role != Role::All => anyhow::bail!("--role {:?} needs --ingest-nats", opts.role),
+        None => None,
+        Some(url) => Some(crate::ingest_bus::IngestBus::connect(url).await.map_err(anyhow::Error::msg)?),
+    };
+    let pg = match store.as_ref() {
+        StoreBackend::Postgres(p) => Some(p.clone()),
+        StoreBackend::Sqlite(_) => None,
+    };
+    let own_url = own_url(&opts, addr);
+    let front = Front::new(FrontParts {
+        leases: pg.as_ref().map(|p| p.pool().clone()),
+        bus: bus.clone(),
+        metrics: Arc::clone(&metrics),
+        clock: Arc::clone(&clock),
+        resolve_timeout: config.resolve_timeout(),
+        max_body: opts.max_body_bytes,
+        own_url: own_url.clone(),
+    });
+    let active: Arc<ArcSwapOption<Active>> = Arc::default();
+    let lease: Arc<std::sync::OnceLock<(sqlx::PgPool, Arc<Held>)>> = Arc::default();
+    let (fatal_tx, fatal) = watch::channel(None);
+    let parts = EngineParts { opts: opts.clone(), store: Arc::clone(&store), metrics, clock, bus, addr };
+    let campaign = match pg {
+        None => {
+            let (a, router) = activate(parts, Leadership::sole()).await?;
+            front.serve_locally(router);
+            active.store(Some(Arc::new(a)));
+            None
+        }
+        Some(_) if opts.role == Role::Api => {
+            tracing::info!("--role api: this process accepts alerts and forwards the rest to the engine");
+            None
+        }
+        Some(pg) => {
+            let candidate = Candidate {
+                holder: format!("{}/{own_url}", host_name()),
+                url: own_url.clone(),
+                ttl: opts.engine_lease,
+            };
+            let (front, active, lease) = (Arc::clone(&front), Arc::clone(&active), Arc::clone(&lease));
+            Some(tokio::spawn(async move {
+                let held = crate::store::lease::campaign(pg.pool(), candidate).await;
+                pg.fence_with(Arc::clone(&held));
+                crate::store::lease::spawn_renewal(pg.pool().clone(), Arc::clone(&held));
+                let _ = lease.set((pg.pool().clone(), Arc::clone(&held)));
+                let mut lost = held.lost();
+                let on_loss = fatal_tx.clone();
+                tokio::spawn(async move {
+                    if lost.wait_for(|l| *l).await.is_ok() {
+                        on_loss.send_replace(Some("this process lost the engine lease".into()));
+                    }
+                });
+                match activate(parts, Leadership::leased(held)).await {
+                    Ok((a, router)) => {
+                        front.serve_locally(router);
+                        active.store(Some(Arc::new(a)));
+                    }
+                    Err(e) => {
+                        fatal_tx.send_replace(Some(format!("starting the engine after winning the lease: {e:#}")));
+                    }
+                }
+            }))
+        }
+    };
+    let access = api::auth::Access::new(opts.web.clone());
+    let app = front
+        .router()
+        .layer(axum::middleware::from_fn_with_state(access, api::auth::guard))
+        .into_make_service_with_connect_info::<SocketAddr>();
+    let tls = opts.web.tls.as_ref().map(crate::web_tls::server_config).transpose().map_err(anyhow::Error::msg)?;
+    let store_shown = store.describe(&opts.data_dir);
+    tracing::info!(address = %addr, url = %own_url, store = %store_shown, https = tls.is_some(), "triage is listening");
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let stopped = async move {
+        let _ = stop_rx.await;
+    };
+    let task = match tls {
+        None => tokio::spawn(async move {
+            axum::serve(listener, app).with_graceful_shutdown(stopped).await?;
+            Ok(())
+        }),
+        Some(config) => {
+            // `tap_io` gives the connections their peer address as connect info.
+            let listener =
+                axum::serve::ListenerExt::tap_io(crate::web_tls::TlsListener::new(listener, config)?, |_| {});
+            tokio::spawn(async move {
+                axum::serve(listener, app).with_graceful_shutdown(stopped).await?;
+                Ok(())
+            })
+        }
+    };
+    Ok(Running { addr, active, lease, fatal, campaign, stop: Some(stop_tx), task })
+}
+
+/// What starting the engine needs.
+struct EngineParts {
+    opts: ServeOptions,
+    store: Arc<StoreBackend>,
+    metrics: Arc<Metrics>,
+    clock: Arc<dyn Clock>,
+    bus: Option<crate::ingest_bus::IngestBus>,
+    addr: SocketAddr,
+}
+
+/// Loads the store, starts the engine and everything around it (notifiers, pollers, node
+/// monitoring, anomaly detection, the ingest bus consumer), and returns it with the router
+/// that serves the API from it.
+async fn activate(p: EngineParts, leadership: Leadership) -> anyhow::Result<(Active, axum::Router)> {
+    let EngineParts { opts, store, metrics, clock, bus, addr } = p;
     let started = clock.now();
     let (yaml, config) = load_config(opts.config.as_deref()).map_err(anyhow::Error::msg)?;
     let setup = build_setup(&config).map_err(anyhow::Error::msg)?;
     let built = build_targets(&config, opts.notify_timeout).map_err(anyhow::Error::msg)?;
-    let metrics = Arc::new(Metrics::new());
     let node_series: SharedSeries = Arc::default();
     let nodewatch = NodeWatch::new(Arc::clone(&node_series), Arc::clone(&metrics), Arc::clone(&clock));
     nodewatch.configure(&config).map_err(anyhow::Error::msg)?;
 
-    let store = Arc::new(
-        StoreBackend::open(opts.store.as_ref(), &opts.data_dir, opts.durability).await.context("opening the store")?,
-    );
-    let store_shown = store.describe(&opts.data_dir);
     let loaded = store.load().await.context("loading the store")?;
     let now = clock.now();
     let mut silences = Vec::new();
@@ -230,6 +411,7 @@ pub async fn start(
         Arc::clone(&metrics),
         Arc::clone(&clock),
         outage_sets,
+        leadership,
     );
     crate::mirror::spawn(Arc::clone(&handle.shared), Arc::clone(&notifiers), mirror);
     nodewatch.spawn(handle.clone(), opts.data_dir.join("logwatch"));
@@ -252,46 +434,17 @@ pub async fn start(
         store,
         notify_timeout: opts.notify_timeout,
     });
-    let bus = match &opts.ingest_nats {
-        None if opts.role != crate::ingest_bus::Role::All => {
-            anyhow::bail!("--role {:?} needs --ingest-nats", opts.role)
-        }
-        None => None,
-        Some(url) => Some(crate::ingest_bus::IngestBus::connect(url).await.map_err(anyhow::Error::msg)?),
-    };
     if let Some(bus) = &bus
-        && opts.role != crate::ingest_bus::Role::Api
+        && opts.role != Role::Api
     {
         let runtime = Arc::clone(&runtime);
         bus.spawn_consumer(handle.clone(), move || runtime.load().resolve_timeout);
     }
+    handle.shared.metrics.engine_leader.set(1);
     let state = AppState { engine: handle.clone(), runtime, reloader: Arc::clone(&reloader), nodewatch, bus };
-    let access = api::auth::Access::new(opts.web.clone());
-    let app = api::router(state, opts.max_body_bytes)
-        .layer(axum::middleware::from_fn_with_state(access, api::auth::guard))
-        .into_make_service_with_connect_info::<SocketAddr>();
-    let tls = opts.web.tls.as_ref().map(crate::web_tls::server_config).transpose().map_err(anyhow::Error::msg)?;
-    tracing::info!(address = %addr, store = %store_shown, https = tls.is_some(), "triage is listening");
-    let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let stopped = async move {
-        let _ = stop_rx.await;
-    };
-    let task = match tls {
-        None => tokio::spawn(async move {
-            axum::serve(listener, app).with_graceful_shutdown(stopped).await?;
-            Ok(())
-        }),
-        Some(config) => {
-            // `tap_io` gives the connections their peer address as connect info.
-            let listener =
-                axum::serve::ListenerExt::tap_io(crate::web_tls::TlsListener::new(listener, config)?, |_| {});
-            tokio::spawn(async move {
-                axum::serve(listener, app).with_graceful_shutdown(stopped).await?;
-                Ok(())
-            })
-        }
-    };
-    Ok(Running { addr, reloader, stop: Some(stop_tx), task, writer: store_writer, engine: handle })
+    let router = api::router(state, opts.max_body_bytes);
+    tracing::info!(address = %addr, "the engine runs in this process");
+    Ok((Active { reloader, writer: store_writer, engine: handle }, router))
 }
 
 /// Applies the `classification` section; a model file that cannot be loaded is logged and
@@ -370,24 +523,27 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let listener =
         tokio::net::TcpListener::bind(opts.listen).await.with_context(|| format!("listening on {}", opts.listen))?;
     let running = start(opts, listener, Arc::new(SystemClock)).await?;
-    let hup = Arc::clone(&running.reloader);
-    tokio::spawn(async move {
-        while hup_signal.recv().await.is_some() {
-            let _ = hup.reload().await;
+    let mut term_signal = term_signal;
+    loop {
+        tokio::select! {
+            _ = hup_signal.recv() => {
+                if let Err(e) = running.reload().await {
+                    tracing::warn!(error = %e, "not reloaded");
+                }
+            }
+            _ = tokio::signal::ctrl_c() => break,
+            _ = term_signal.recv() => break,
+            why = running.fatal() => {
+                // Nothing more may be written; the supervisor starts this process again
+                // and it stands by.
+                anyhow::bail!("{why}; exiting");
+            }
         }
-    });
-    shutdown(term_signal).await;
+    }
+    tracing::info!("shutting down");
     running.stop().await?;
     tracing::info!("stopped");
     Ok(())
-}
-
-async fn shutdown(mut term: tokio::signal::unix::Signal) {
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
-    tracing::info!("shutting down");
 }
 
 /// The open incidents saved at the last stop; an unreadable record is skipped with an error.

@@ -91,6 +91,15 @@ pub enum Command {
         /// engine, `all` (default) does both.
         #[arg(long, value_enum, default_value = "all")]
         role: crate::ingest_bus::Role,
+        /// With a PostgreSQL store: the URL the other processes forward requests to while this
+        /// one runs the engine (default: the listening address, or the host name when
+        /// listening on every address).
+        #[arg(long, value_name = "URL", env = "TRIAGE_ADVERTISE_URL")]
+        advertise_url: Option<String>,
+        /// With a PostgreSQL store: seconds the engine lease lasts without renewal; a standby
+        /// process takes over this long after the engine process died.
+        #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+        engine_lease_secs: u64,
     },
     /// Validate alertmanager.yml files; prints every problem and exits 1 if there is one.
     CheckConfig {
@@ -348,6 +357,8 @@ pub fn run(cli: Cli) -> ExitCode {
             web_config_file,
             ingest_nats,
             role,
+            advertise_url,
+            engine_lease_secs,
         } => {
             init_logging(&cli.log_level, cli.log_format);
             let web = match web_config_file.as_deref().map(crate::web_config::WebConfig::load).transpose() {
@@ -376,6 +387,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 web,
                 ingest_nats,
                 role,
+                advertise_url,
+                engine_lease: Duration::from_secs(engine_lease_secs.max(1)),
             };
             let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
                 Ok(rt) => rt,

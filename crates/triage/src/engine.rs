@@ -138,6 +138,8 @@ pub struct Shared {
     pub clock: Arc<dyn Clock>,
     /// Categories added to notified alerts.
     pub categories: crate::classification::Categories,
+    /// Whether this process may send notifications (it holds the engine lease, or is alone).
+    pub leadership: crate::store::lease::Leadership,
 }
 
 /// A handle to send commands to the loop.
@@ -174,9 +176,11 @@ pub fn spawn(
     metrics: Arc<Metrics>,
     clock: Arc<dyn Clock>,
     outages: OutageSets,
+    leadership: crate::store::lease::Leadership,
 ) -> EngineHandle {
     let (tx, rx) = mpsc::channel(4096);
-    let shared = Arc::new(Shared { engine: RwLock::new(engine), metrics, clock, categories: Default::default() });
+    let shared =
+        Arc::new(Shared { engine: RwLock::new(engine), metrics, clock, categories: Default::default(), leadership });
     let handle = EngineHandle { tx: tx.clone(), shared: Arc::clone(&shared) };
     let lp = Loop {
         shared,
@@ -599,8 +603,14 @@ impl Loop {
             if let Some(durable) = durable
                 && let Err(e) = durable.await
             {
-                // Paging without a durable record beats not paging.
+                // Paging without a durable record beats not paging, unless another process
+                // runs the engine now: it has the notification and sends it.
                 tracing::error!(error = %e, "could not write the outbox; sending anyway");
+            }
+            if !shared.leadership.may_act() {
+                tracing::warn!(group = %out.key.group_key, "not sending: this process no longer holds the engine lease");
+                metrics.outbox_open.dec();
+                return;
             }
             let on_retry = |attempt: u32, error: &str| {
                 metrics.notification_retries.get_or_create(&IntegrationLabel { integration: kind.to_string() }).inc();

@@ -133,7 +133,7 @@ async fn consume(
             .and_then(|v| v.as_str().parse::<Timestamp>().ok())
             .unwrap_or_else(|| engine.shared.clock.now());
         let body = message.payload.clone();
-        match crate::api::alerts::ingest_received(engine, body, received_at, resolve_timeout()).await {
+        match crate::api::alerts::ingest_received(engine, body, received_at, resolve_timeout(), false).await {
             Ok(()) | Err(ApiError::BadRequest(_) | ApiError::Parse(_) | ApiError::Required(_)) => {
                 message.ack().await.map_err(|e| e.to_string())?;
             }

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod engine;
+pub mod front;
 pub mod ggus_cli;
 pub mod ggus_fetch;
 pub mod http_cause;

@@ -64,6 +64,8 @@ pub struct Metrics {
     pub notification_retries: Family<IntegrationLabel, Counter>,
     /// Notifications enqueued and not yet finished.
     pub outbox_open: Gauge,
+    /// 1 while this process runs the engine (alone, or holding the engine lease), else 0.
+    pub engine_leader: Gauge,
     /// Time spent per pipeline stage.
     pub stage_seconds: Family<StageLabel, Histogram>,
     /// Time of one store commit.
@@ -139,11 +141,17 @@ impl Metrics {
             anomaly_series: Family::default(),
             anomaly_points: Family::default(),
             anomaly_errors: Family::default(),
+            engine_leader: Gauge::default(),
             registry: Registry::with_prefix("triage"),
         };
         let registry = &mut m.registry;
         registry.register("alerts_received", "Alerts received through the API", m.alerts_received.clone());
         registry.register("alerts_invalid", "Alerts rejected as invalid", m.alerts_invalid.clone());
+        registry.register(
+            "engine_leader",
+            "1 while this process runs the engine (alone or holding the engine lease)",
+            m.engine_leader.clone(),
+        );
         registry.register("alerts", "Alerts held, by state", m.alerts.clone());
         registry.register("notifications", "Notifications delivered", m.notifications_sent.clone());
         registry.register("notifications_failed", "Notification attempts that failed", m.notifications_failed.clone());

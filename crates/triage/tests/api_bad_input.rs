@@ -23,6 +23,8 @@ async fn boot(dir: &Path, max_body: usize) -> Running {
         web: Default::default(),
         ingest_nats: None,
         role: Default::default(),
+        advertise_url: None,
+        engine_lease: std::time::Duration::from_secs(5),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     start(opts, listener, Arc::new(SystemClock)).await.unwrap()

@@ -44,7 +44,7 @@ pub async fn post(State(st): State<AppState>, body: Bytes) -> Result<StatusCode,
             // Checked here, so the client hears about invalid alerts; the engine that
             // consumes the batch checks it again.
             let now = st.engine.shared.clock.now();
-            let (valid, errors) = validate(&st.engine, &body, now, resolve_timeout)?;
+            let (valid, errors) = validate(Some(&st.engine.shared.metrics), &body, now, resolve_timeout)?;
             if !valid.is_empty() {
                 bus.publish(body, now).await?;
             }
@@ -56,26 +56,31 @@ pub async fn post(State(st): State<AppState>, body: Bytes) -> Result<StatusCode,
     Ok(StatusCode::OK)
 }
 
-/// The valid alerts of a posted body, counted, and the errors of the invalid ones.
-fn validate(
-    engine: &EngineHandle,
+/// The valid alerts of a posted body and the errors of the invalid ones, counted in
+/// `metrics` when given (the process that received the body counts it, not the one that
+/// consumes it from the ingest bus).
+pub fn validate(
+    metrics: Option<&crate::metrics::Metrics>,
     body: &Bytes,
     now: jiff::Timestamp,
     resolve_timeout: SignedDuration,
 ) -> Result<(Vec<triage_core::Alert>, Vec<String>), ApiError> {
     let posted = parse_alerts(body)?;
-    let metrics = &engine.shared.metrics;
     let mut valid = Vec::with_capacity(posted.len());
     let mut errors = Vec::new();
     for p in posted {
         match p.into_alert(now, resolve_timeout) {
             Ok(a) => {
-                let kind = if a.resolved_at(now) { "resolved" } else { "firing" };
-                metrics.alerts_received.get_or_create(&KindLabel { kind: kind.into() }).inc();
+                if let Some(m) = metrics {
+                    let kind = if a.resolved_at(now) { "resolved" } else { "firing" };
+                    m.alerts_received.get_or_create(&KindLabel { kind: kind.into() }).inc();
+                }
                 valid.push(a);
             }
             Err(e) => {
-                metrics.alerts_invalid.inc();
+                if let Some(m) = metrics {
+                    m.alerts_invalid.inc();
+                }
                 errors.push(e);
             }
         }
@@ -87,18 +92,20 @@ fn validate(
 /// they are committed; the error names every invalid alert.
 pub async fn ingest(engine: &EngineHandle, body: Bytes, resolve_timeout: SignedDuration) -> Result<(), ApiError> {
     let now = engine.shared.clock.now();
-    ingest_received(engine, body, now, resolve_timeout).await
+    ingest_received(engine, body, now, resolve_timeout, true).await
 }
 
 /// [`ingest`] of a body received at `now` (by this process or, through the ingest bus, by
-/// another).
+/// another); `count` says whether this process counts it as received.
 pub async fn ingest_received(
     engine: &EngineHandle,
     body: Bytes,
     now: jiff::Timestamp,
     resolve_timeout: SignedDuration,
+    count: bool,
 ) -> Result<(), ApiError> {
-    let (valid, errors) = validate(engine, &body, now, resolve_timeout)?;
+    let metrics = count.then_some(&*engine.shared.metrics);
+    let (valid, errors) = validate(metrics, &body, now, resolve_timeout)?;
     if !valid.is_empty() {
         let (tx, rx) = oneshot::channel();
         let batch = IngestBatch { alerts: valid, body, received_at: now, resolve_timeout };

@@ -11,6 +11,9 @@ use super::DeliveryError;
 use super::http_auth::{HttpAuth, authorize};
 use super::secret::SecretSource;
 
+/// The header carrying [`Outgoing::idempotency_key`].
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
 /// A configured webhook.
 #[derive(Clone)]
 pub struct WebhookTarget {
@@ -67,8 +70,16 @@ impl WebhookTarget {
         let body = serde_json::to_vec(&msg).map_err(|e| DeliveryError::Permanent(format!("encoding message: {e}")))?;
         let url = self.url.resolve()?;
         let request = authorize(client.post(&url), self.auth.as_ref())?;
-        let resp =
-            request.header(reqwest::header::CONTENT_TYPE, "application/json").body(body).send().await.map_err(|e| {
+        let resp = request
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            // The same on every delivery of this notification: a receiver can drop the
+            // second one, the only duplicate triage can cause (a crash after the receiver
+            // accepted the notification and before triage recorded it).
+            .header(IDEMPOTENCY_KEY, out.idempotency_key())
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| {
                 DeliveryError::Retryable {
                     message: format!("webhook request failed: {}", without_url(&e)),
                     after: None,

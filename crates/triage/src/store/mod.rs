@@ -7,6 +7,7 @@
 //! contract against each.
 
 pub mod backend;
+pub mod lease;
 pub mod postgres;
 mod postgres_writes;
 pub mod sqlite;
@@ -52,6 +53,9 @@ pub enum StoreError {
     /// The writer task is gone (shutting down).
     #[error("store writer stopped")]
     WriterGone,
+    /// Another process holds the engine lease now; this one may not write.
+    #[error("another process runs the engine now (this process lost the engine lease)")]
+    Deposed,
 }
 
 /// One state change of an alert, for the history.

@@ -4,12 +4,14 @@
 //! is answered. The schema is migrated at open, under an advisory lock so that replicas
 //! starting together do not race.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, Row};
 use triage_core::{Alert, Fingerprint, LabelSet};
 
+use super::lease::Held;
 use super::url::StoreUrl;
 use super::{
     HistoryQuery, IncidentQuery, IncidentRow, Loaded, LoggedBatch, NotificationRecord, NotifyLogKey, Store, StoreError,
@@ -25,6 +27,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../../migrations/postgres/0003_outbox.sql")),
     (4, include_str!("../../migrations/postgres/0004_outages.sql")),
     (5, include_str!("../../migrations/postgres/0005_incidents.sql")),
+    (6, include_str!("../../migrations/postgres/0006_engine_lease.sql")),
 ];
 
 /// The advisory lock key held while migrating ("triage" in ASCII).
@@ -36,6 +39,8 @@ pub struct PgStore {
     pool: PgPool,
     /// The URL with its password replaced, for logs.
     shown: String,
+    /// Set once this process holds the engine lease: every commit then checks it.
+    fence: Arc<OnceLock<Arc<Held>>>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -59,7 +64,7 @@ impl PgStore {
             .connect_with(opts)
             .await
             .map_err(unreachable)?;
-        let store = PgStore { pool, shown: url.to_string() };
+        let store = PgStore { pool, shown: url.to_string(), fence: Arc::default() };
         store.migrate().await?;
         Ok(store)
     }
@@ -67,6 +72,17 @@ impl PgStore {
     /// The URL with its password replaced.
     pub fn url(&self) -> &str {
         &self.shown
+    }
+
+    /// The connection pool (for the engine lease).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// From now on every commit renews `held` in its transaction and fails with
+    /// [`StoreError::Deposed`] when the term is no longer this process's.
+    pub fn fence_with(&self, held: Arc<Held>) {
+        let _ = self.fence.set(held);
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
@@ -175,6 +191,11 @@ impl Store for PgStore {
 
     async fn commit(&self, batch: &[Write]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
+        if let Some(held) = self.fence.get()
+            && !held.fence(&mut tx).await?
+        {
+            return Err(StoreError::Deposed);
+        }
         super::postgres_writes::apply(&mut tx, batch).await?;
         tx.commit().await?;
         Ok(())
