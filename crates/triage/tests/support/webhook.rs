@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
@@ -21,6 +21,8 @@ pub struct Received {
     pub path: String,
     /// The body as JSON (a JSON string holding the raw text if it was not JSON).
     pub body: Value,
+    /// The `Idempotency-Key` header, when sent.
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(Default)]
@@ -38,13 +40,15 @@ pub struct WebhookSink {
     thread: Option<JoinHandle<()>>,
 }
 
-async fn record(State(shared): State<Arc<Shared>>, uri: Uri, body: Bytes) -> StatusCode {
+async fn record(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let idempotency_key =
+        headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
     let body =
         serde_json::from_slice(&body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
     {
         let mut received = shared.received.lock().unwrap();
         let seq = received.len();
-        received.push(Received { seq, path: uri.path().to_owned(), body });
+        received.push(Received { seq, path: uri.path().to_owned(), body, idempotency_key });
     }
     let code = shared.status.lock().unwrap().unwrap_or(200);
     StatusCode::from_u16(code).unwrap_or(StatusCode::OK)
