@@ -122,9 +122,10 @@ impl Front {
     async fn standby(&self, req: Request) -> Response {
         let path = req.uri().path();
         match (req.method(), path) {
-            (&Method::GET | &Method::HEAD, "/-/healthy" | "/-/ready") => {
+            (&Method::GET | &Method::HEAD, "/-/healthy") => {
                 (StatusCode::OK, "OK (this process does not run the engine)\n").into_response()
             }
+            (&Method::GET | &Method::HEAD, "/-/ready") => self.ready().await,
             (&Method::GET, "/metrics") => (
                 [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
                 self.metrics.encode(),
@@ -132,6 +133,36 @@ impl Front {
                 .into_response(),
             (&Method::POST, "/api/v2/alerts") if self.bus.is_some() => self.publish(req).await,
             _ => self.forward(req).await,
+        }
+    }
+
+    /// Ready when posted alerts are accepted (there is an ingest bus) or another process runs
+    /// the engine and answers; not while this process is still starting the engine.
+    async fn ready(&self) -> Response {
+        if self.bus.is_some() {
+            return (StatusCode::OK, "OK (alerts go to the ingest bus)\n").into_response();
+        }
+        match self.leader().await {
+            Some(l) if l.url != self.own_url => {
+                let probe = self
+                    .http
+                    .get(format!("{}/-/ready", l.url.trim_end_matches('/')))
+                    .header(FORWARDED, "1")
+                    .timeout(Duration::from_secs(2))
+                    .send()
+                    .await;
+                match probe {
+                    Ok(r) if r.status().is_success() => {
+                        (StatusCode::OK, format!("OK (forwarding to {})\n", l.url)).into_response()
+                    }
+                    _ => {
+                        *self.leader.lock() = None;
+                        unavailable("the process running the engine does not answer")
+                    }
+                }
+            }
+            Some(_) => unavailable("this process is starting the engine"),
+            None => unavailable("no process runs the engine at the moment"),
         }
     }
 
