@@ -127,6 +127,8 @@ pub struct ServeOptions {
     pub ingest_nats: Option<String>,
     /// What this process does with the ingest bus.
     pub role: crate::ingest_bus::Role,
+    /// Start no outage source pollers: `triage poll` processes feed the sources.
+    pub external_pollers: bool,
 }
 
 /// A running server.
@@ -233,7 +235,7 @@ pub async fn start(
     );
     crate::mirror::spawn(Arc::clone(&handle.shared), Arc::clone(&notifiers), mirror);
     nodewatch.spawn(handle.clone(), opts.data_dir.join("logwatch"));
-    let pollers = crate::outages::poller::Pollers::new(handle.clone(), restored_sources);
+    let pollers = crate::outages::poller::Pollers::new(handle.clone(), restored_sources, opts.external_pollers);
     pollers.configure(&config).await;
     configure_categories(&handle, &config);
     spawn_model_watch(Arc::clone(&handle.shared));

@@ -1,5 +1,5 @@
 //! The command line: `triage serve`, `triage check-config`, `triage template render`,
-//! `triage agent`, `triage ggus`, `triage anomaly`,
+//! `triage agent`, `triage poll`, `triage ggus`, `triage anomaly`,
 //! `triage maintenance`, `triage nats`, `triage replay`, `triage train`, `triage eval`, `triage --version`.
 
 use std::net::SocketAddr;
@@ -91,6 +91,10 @@ pub enum Command {
         /// engine, `all` (default) does both.
         #[arg(long, value_enum, default_value = "all")]
         role: crate::ingest_bus::Role,
+        /// Start no outage source pollers: each source is fed by a `triage poll` process
+        /// through the API. Restored outages stay; unconfigured sources are still dropped.
+        #[arg(long)]
+        external_pollers: bool,
     },
     /// Validate alertmanager.yml files; prints every problem and exits 1 if there is one.
     CheckConfig {
@@ -141,6 +145,9 @@ pub enum Command {
         #[arg(long)]
         count: Option<u64>,
     },
+    /// Polls one outage source of the configuration and feeds its outages and ticket alerts
+    /// to a triage server over HTTP (for `triage serve --external-pollers`).
+    Poll(crate::poll_cli::PollArgs),
     /// GGUS tickets: parse an export, inject ticket states into VictoriaMetrics.
     Ggus {
         #[command(subcommand)]
@@ -254,6 +261,10 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
             }
         }
+        Command::Poll(args) => {
+            init_logging(&cli.log_level, cli.log_format);
+            crate::poll_cli::run(args)
+        }
         Command::Ggus { action } => crate::ggus_cli::run(action),
         Command::Anomaly { action } => crate::anomaly_cli::run(action),
         Command::Maintenance { action } => crate::maintenance_cli::run(action),
@@ -348,6 +359,7 @@ pub fn run(cli: Cli) -> ExitCode {
             web_config_file,
             ingest_nats,
             role,
+            external_pollers,
         } => {
             init_logging(&cli.log_level, cli.log_format);
             let web = match web_config_file.as_deref().map(crate::web_config::WebConfig::load).transpose() {
@@ -376,6 +388,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 web,
                 ingest_nats,
                 role,
+                external_pollers,
             };
             let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
                 Ok(rt) => rt,

@@ -23,6 +23,7 @@ async fn boot(dir: &Path, max_body: usize) -> Running {
         web: Default::default(),
         ingest_nats: None,
         role: Default::default(),
+        external_pollers: false,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     start(opts, listener, Arc::new(SystemClock)).await.unwrap()

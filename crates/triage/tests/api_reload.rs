@@ -35,6 +35,7 @@ async fn reload_swaps_a_valid_config_and_keeps_the_running_one_otherwise() {
         web: Default::default(),
         ingest_nats: None,
         role: Default::default(),
+        external_pollers: false,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let srv = start(opts, listener, Arc::new(SystemClock)).await.unwrap();
