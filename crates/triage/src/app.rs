@@ -134,6 +134,8 @@ pub struct ServeOptions {
     pub advertise_url: Option<String>,
     /// How long the engine lease lasts without renewal (PostgreSQL store).
     pub engine_lease: Duration,
+    /// Start no outage source pollers: `triage poll` processes feed the sources.
+    pub external_pollers: bool,
 }
 
 /// The engine and what runs around it, once this process runs it.
@@ -415,7 +417,7 @@ async fn activate(p: EngineParts, leadership: Leadership) -> anyhow::Result<(Act
     );
     crate::mirror::spawn(Arc::clone(&handle.shared), Arc::clone(&notifiers), mirror);
     nodewatch.spawn(handle.clone(), opts.data_dir.join("logwatch"));
-    let pollers = crate::outages::poller::Pollers::new(handle.clone(), restored_sources);
+    let pollers = crate::outages::poller::Pollers::new(handle.clone(), restored_sources, opts.external_pollers);
     pollers.configure(&config).await;
     configure_categories(&handle, &config);
     spawn_model_watch(Arc::clone(&handle.shared));

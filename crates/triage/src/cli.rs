@@ -1,5 +1,5 @@
 //! The command line: `triage serve`, `triage check-config`, `triage template render`,
-//! `triage agent`, `triage ggus`, `triage anomaly`,
+//! `triage agent`, `triage poll`, `triage ggus`, `triage anomaly`,
 //! `triage maintenance`, `triage nats`, `triage replay`, `triage train`, `triage eval`, `triage --version`.
 
 use std::net::SocketAddr;
@@ -100,6 +100,10 @@ pub enum Command {
         /// process takes over this long after the engine process died.
         #[arg(long, value_name = "SECONDS", default_value_t = 5)]
         engine_lease_secs: u64,
+        /// Start no outage source pollers: each source is fed by a `triage poll` process
+        /// through the API. Restored outages stay; unconfigured sources are still dropped.
+        #[arg(long)]
+        external_pollers: bool,
     },
     /// Validate alertmanager.yml files; prints every problem and exits 1 if there is one.
     CheckConfig {
@@ -150,6 +154,9 @@ pub enum Command {
         #[arg(long)]
         count: Option<u64>,
     },
+    /// Polls one outage source of the configuration and feeds its outages and ticket alerts
+    /// to a triage server over HTTP (for `triage serve --external-pollers`).
+    Poll(crate::poll_cli::PollArgs),
     /// GGUS tickets: parse an export, inject ticket states into VictoriaMetrics.
     Ggus {
         #[command(subcommand)]
@@ -263,6 +270,10 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
             }
         }
+        Command::Poll(args) => {
+            init_logging(&cli.log_level, cli.log_format);
+            crate::poll_cli::run(args)
+        }
         Command::Ggus { action } => crate::ggus_cli::run(action),
         Command::Anomaly { action } => crate::anomaly_cli::run(action),
         Command::Maintenance { action } => crate::maintenance_cli::run(action),
@@ -359,6 +370,7 @@ pub fn run(cli: Cli) -> ExitCode {
             role,
             advertise_url,
             engine_lease_secs,
+            external_pollers,
         } => {
             init_logging(&cli.log_level, cli.log_format);
             let web = match web_config_file.as_deref().map(crate::web_config::WebConfig::load).transpose() {
@@ -389,6 +401,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 role,
                 advertise_url,
                 engine_lease: Duration::from_secs(engine_lease_secs.max(1)),
+                external_pollers,
             };
             let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
                 Ok(rt) => rt,

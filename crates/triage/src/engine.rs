@@ -53,14 +53,18 @@ pub enum Command {
     Reload(Box<Setup>, oneshot::Sender<()>),
     /// A delivery finished.
     Delivered(Box<Finished>),
-    /// A source's outages as last fetched and parsed (its last good state).
-    Outages(String, Vec<Outage>),
+    /// A source's outages as last fetched and parsed (its last good state); answered, when
+    /// asked, once committed.
+    Outages(String, Vec<Outage>, Option<oneshot::Sender<Result<(), String>>>),
     /// Create or replace a maintenance window; answered with it (id assigned) once committed.
     PutWindow(Box<MaintenanceWindow>, oneshot::Sender<Result<MaintenanceWindow, String>>),
     /// End a maintenance window now; answered with it once committed.
     EndWindow(String, oneshot::Sender<Result<MaintenanceWindow, String>>),
-    /// Drop the outages of a source that is no longer configured.
-    ForgetSource(String),
+    /// Drop a source's outages; answered with whether it held any, once committed.
+    ForgetSource(String, oneshot::Sender<Result<bool, String>>),
+    /// Drop the outages of every source not named (those no longer configured); answered
+    /// once committed.
+    RetainSources(std::collections::BTreeSet<String>, oneshot::Sender<Result<(), String>>),
     /// Store a named state value; answered once committed.
     PutState(&'static str, String, String, oneshot::Sender<Result<(), String>>),
 }
@@ -414,12 +418,18 @@ impl Loop {
                     let _ = done.send(());
                 }
                 Command::Delivered(done) => writes.extend(self.record_delivery(&mut engine, *done, now)),
-                Command::Outages(source, outages) => {
+                Command::Outages(source, outages, done) => {
                     let json = serde_json::to_string(&outages).unwrap_or_default();
                     writes.push(Write::State(OUTAGES_NS, source.clone(), Some(json), now));
                     self.outages.sources.insert(source, outages);
                     let (all, windows) = self.outages.flatten();
                     engine.set_outages(all, windows, now);
+                    if let Some(done) = done {
+                        let fut = self.writer.commit(std::mem::take(&mut writes));
+                        tokio::spawn(async move {
+                            let _ = done.send(fut.await.map_err(|e| e.to_string()));
+                        });
+                    }
                 }
                 Command::PutState(ns, key, value, done) => {
                     writes.push(Write::State(ns, key, Some(value), now));
@@ -428,12 +438,34 @@ impl Loop {
                         let _ = done.send(fut.await.map_err(|e| e.to_string()));
                     });
                 }
-                Command::ForgetSource(source) => {
-                    if self.outages.sources.remove(&source).is_some() {
+                Command::ForgetSource(source, done) => {
+                    let held = self.outages.sources.remove(&source).is_some();
+                    if held {
                         writes.push(Write::State(OUTAGES_NS, source, None, now));
                         let (all, windows) = self.outages.flatten();
                         engine.set_outages(all, windows, now);
                     }
+                    let fut = self.writer.commit(std::mem::take(&mut writes));
+                    tokio::spawn(async move {
+                        let _ = done.send(fut.await.map(|()| held).map_err(|e| e.to_string()));
+                    });
+                }
+                Command::RetainSources(names, done) => {
+                    let gone: Vec<String> =
+                        self.outages.sources.keys().filter(|k| !names.contains(*k)).cloned().collect();
+                    for source in &gone {
+                        tracing::info!(source = %source, "outage source no longer configured; its outages are dropped");
+                        self.outages.sources.remove(source);
+                        writes.push(Write::State(OUTAGES_NS, source.clone(), None, now));
+                    }
+                    if !gone.is_empty() {
+                        let (all, windows) = self.outages.flatten();
+                        engine.set_outages(all, windows, now);
+                    }
+                    let fut = self.writer.commit(std::mem::take(&mut writes));
+                    tokio::spawn(async move {
+                        let _ = done.send(fut.await.map_err(|e| e.to_string()));
+                    });
                 }
                 Command::PutWindow(window, done) => {
                     let res = self.outages.put_window(*window, now);

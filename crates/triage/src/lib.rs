@@ -26,6 +26,7 @@ pub mod nflog;
 pub mod notify;
 pub mod outages;
 pub mod outbox;
+pub mod poll_cli;
 pub mod progress;
 pub mod replay;
 pub mod setup;

@@ -38,6 +38,8 @@ const ENDPOINTS: &[(&str, &str, &str)] = &[
     ("POST", "/api/v2/feedback", "{}"),
     ("GET", "/api/v2/outages", ""),
     ("GET", "/api/v2/outages/x/suppressions", ""),
+    ("PUT", "/api/v2/outages/sources/x", "[]"),
+    ("DELETE", "/api/v2/outages/sources/x", ""),
     ("GET", "/api/v2/suppressions", ""),
     ("GET", "/api/v2/incidents", ""),
     ("GET", "/api/v2/incidents/x", ""),

@@ -25,6 +25,7 @@ async fn boot(dir: &Path, max_body: usize) -> Running {
         role: Default::default(),
         advertise_url: None,
         engine_lease: std::time::Duration::from_secs(5),
+        external_pollers: false,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     start(opts, listener, Arc::new(SystemClock)).await.unwrap()

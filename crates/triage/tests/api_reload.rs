@@ -37,6 +37,7 @@ async fn reload_swaps_a_valid_config_and_keeps_the_running_one_otherwise() {
         role: Default::default(),
         advertise_url: None,
         engine_lease: Duration::from_secs(5),
+        external_pollers: false,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let srv = start(opts, listener, Arc::new(SystemClock)).await.unwrap();

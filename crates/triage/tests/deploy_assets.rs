@@ -10,8 +10,10 @@
 //! - `kubectl kustomize` renders the base and the node-agent overlay, and the objects have
 //!   what a deployment needs (kinds, probes, non-root, read-only root, resources, PDB,
 //!   NetworkPolicy, selectors that match), with only flags the binary has and a ConfigMap
-//!   that `triage check-config` accepts. Without `kubectl` (Debian has no package) this part
-//!   is skipped with a message;
+//!   that `triage check-config` accepts; the external-pollers overlay runs the server with
+//!   `--external-pollers` and one `triage poll` Deployment per configured source, feeding the
+//!   server's Service, with the server's ConfigMap and Secret and no volume of its own.
+//!   Without `kubectl` (Debian has no package) this part is skipped with a message;
 //! - the Dockerfile is multi-stage and runs as a non-root user.
 
 mod support;
@@ -438,6 +440,7 @@ fn the_kubernetes_manifests_render_and_are_complete() {
     let c = &pod["containers"][0];
     let args = strings(&c["args"]);
     assert_eq!(args[0], "serve");
+    assert!(!args.iter().any(|a| a == "--external-pollers"), "the base server polls its sources itself");
     let flag = |name: &str| args.iter().find_map(|a| a.strip_prefix(&format!("--{name}=")).map(str::to_string));
     assert_eq!(flag("listen").as_deref(), Some("0.0.0.0:9193"));
     assert_eq!(c["ports"][0]["containerPort"], 9193);
@@ -490,6 +493,113 @@ fn the_kubernetes_manifests_render_and_are_complete() {
     let agent_args = strings(&ds[0]["spec"]["template"]["spec"]["containers"][0]["args"]);
     assert_eq!(agent_args[0], "agent");
     assert!(agent_args.iter().any(|a| a == "--push=http://triage:9193"), "{agent_args:?}");
+}
+
+/// The value of `--name=value` in `args`.
+fn flag_value(args: &[String], name: &str) -> Option<String> {
+    args.iter().find_map(|a| a.strip_prefix(&format!("--{name}=")).map(str::to_string))
+}
+
+#[test]
+fn the_external_pollers_overlay_runs_one_poller_per_source() {
+    let test = "the_external_pollers_overlay_runs_one_poller_per_source";
+    let Some(objects) = kustomize(test, "deploy/k8s/overlays/external-pollers") else { return };
+    for o in objects.iter().filter(|o| o["kind"] != "Namespace") {
+        assert_eq!(o["metadata"]["namespace"], "triage", "{} {}", o["kind"], o["metadata"]["name"]);
+    }
+    let sts = of_kind(&objects, "StatefulSet")[0];
+    check_workload(sts);
+    let server_pod = &sts["spec"]["template"]["spec"];
+    let server_args = strings(&server_pod["containers"][0]["args"]);
+    assert!(server_args.iter().any(|a| a == "--external-pollers"), "{server_args:?}");
+    let server_labels = &sts["spec"]["template"]["metadata"]["labels"];
+    let volume_of = |pod: &Value, kind: &str| {
+        pod["volumes"].as_array().unwrap().iter().find(|v| v[kind].is_object()).cloned().unwrap_or(Value::Null)
+    };
+
+    // The configuration both read, and the sources it names.
+    let config_volume = volume_of(server_pod, "configMap");
+    let cm = of_kind(&objects, "ConfigMap")
+        .into_iter()
+        .find(|m| m["metadata"]["name"] == config_volume["configMap"]["name"])
+        .expect("the server's ConfigMap is rendered");
+    let text = cm["data"]["alertmanager.yml"].as_str().expect("alertmanager.yml");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("alertmanager.yml"), text).unwrap();
+    run_ok(Command::new(env!("CARGO_BIN_EXE_triage")).arg("check-config").arg(dir.path().join("alertmanager.yml")));
+    let sources: BTreeSet<String> = yaml(text)["outages"]["sources"]
+        .as_array()
+        .expect("outage sources")
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect();
+    let service = of_kind(&objects, "Service")
+        .into_iter()
+        .find(|s| {
+            s["spec"]["clusterIP"] != "None" && selects(&json!({"matchLabels": s["spec"]["selector"]}), server_labels)
+        })
+        .expect("the server's Service");
+    let server_url =
+        format!("http://{}:{}", service["metadata"]["name"].as_str().unwrap(), service["spec"]["ports"][0]["port"]);
+
+    let mut polled = BTreeSet::new();
+    let pollers = of_kind(&objects, "Deployment");
+    assert!(!pollers.is_empty(), "no poller Deployment");
+    for d in pollers {
+        let name = d["metadata"]["name"].as_str().unwrap();
+        check_workload(d);
+        assert_eq!(d["spec"]["replicas"], 1, "{name}: one poller per source");
+        let pod = &d["spec"]["template"]["spec"];
+        assert!(!selects(&sts["spec"]["selector"], &d["spec"]["template"]["metadata"]["labels"]), "{name}");
+        let c = &pod["containers"][0];
+        let args = strings(&c["args"]);
+        assert_eq!(args[0], "poll", "{name}");
+        let source = flag_value(&args, "source").expect("--source");
+        assert!(sources.contains(&source), "{name}: --source={source} is not configured ({sources:?})");
+        assert!(polled.insert(source), "{name}: a second poller of one source");
+        assert_eq!(flag_value(&args, "triage"), Some(server_url.clone()), "{name}");
+        assert!(pod["volumes"].as_array().unwrap().iter().all(|v| v["persistentVolumeClaim"].is_null()), "{name}");
+        assert!(d["spec"]["volumeClaimTemplates"].is_null());
+        assert_eq!(
+            volume_of(pod, "configMap")["configMap"],
+            config_volume["configMap"],
+            "{name}: the server's ConfigMap"
+        );
+        assert_eq!(volume_of(pod, "secret")["secret"], volume_of(server_pod, "secret")["secret"], "{name}: its Secret");
+        let mount = |volume: &Value| {
+            c["volumeMounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["name"] == volume["name"])
+                .map(|m| m["mountPath"].clone())
+        };
+        let config_dir = mount(&volume_of(pod, "configMap")).expect("the configuration is mounted");
+        assert_eq!(flag_value(&args, "config"), Some(format!("{}/alertmanager.yml", config_dir.as_str().unwrap())));
+        // Liveness on the port --listen serves.
+        let listen = flag_value(&args, "listen").expect("--listen");
+        let port: i64 = listen.rsplit(':').next().unwrap().parse().unwrap();
+        let named =
+            c["ports"].as_array().unwrap().iter().find(|p| p["containerPort"] == port).expect("the --listen port");
+        assert_eq!(c["livenessProbe"]["httpGet"]["path"], "/-/healthy", "{name}");
+        assert_eq!(c["livenessProbe"]["httpGet"]["port"], named["name"], "{name}");
+        let policy = of_kind(&objects, "NetworkPolicy")
+            .into_iter()
+            .find(|p| selects(&p["spec"]["podSelector"], &d["spec"]["template"]["metadata"]["labels"]))
+            .unwrap_or_else(|| panic!("{name}: no NetworkPolicy selects the poller"));
+        let ports = |dir: &str| -> Vec<Value> {
+            policy["spec"][dir]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|r| r["ports"].as_array().unwrap().clone())
+                .map(|p| p["port"].clone())
+                .collect()
+        };
+        assert_eq!(ports("ingress"), vec![json!(port)], "{name}: only the metrics port is open");
+        assert!(ports("egress").contains(&service["spec"]["ports"][0]["port"]), "{name}: may reach the server");
+    }
+    assert_eq!(polled, sources, "every configured source has its poller");
 }
 
 #[test]

@@ -333,7 +333,13 @@ pub async fn post_own(engine: &EngineHandle, alerts: &[Alert], resolve_timeout: 
     if alerts.is_empty() {
         return Ok(());
     }
-    let body: Vec<serde_json::Value> = alerts
+    let body = serde_json::to_vec(&postable_json(alerts)).map_err(|e| e.to_string())?;
+    ingest(engine, body.into(), resolve_timeout).await.map_err(|e| e.to_string())
+}
+
+/// Alerts as the body of `POST /api/v2/alerts`.
+pub fn postable_json(alerts: &[Alert]) -> serde_json::Value {
+    alerts
         .iter()
         .map(|a| {
             serde_json::json!({
@@ -344,9 +350,7 @@ pub async fn post_own(engine: &EngineHandle, alerts: &[Alert], resolve_timeout: 
                 "generatorURL": a.generator_url,
             })
         })
-        .collect();
-    let body = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
-    ingest(engine, body.into(), resolve_timeout).await.map_err(|e| e.to_string())
+        .collect()
 }
 
 #[cfg(test)]

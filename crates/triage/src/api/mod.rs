@@ -12,6 +12,7 @@ pub mod feedback;
 pub mod groups;
 pub mod incidents;
 pub mod nodes;
+pub mod outage_sources;
 pub mod outages;
 pub mod query;
 pub mod silences;
@@ -23,7 +24,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::app::{Reloader, Runtime};
@@ -71,6 +72,7 @@ pub fn router(state: AppState, max_body: usize) -> Router {
         .route("/api/v2/incidents/{id}", get(incidents::get_one))
         .route("/api/v2/analytics", get(analytics::analytics))
         .route("/api/v2/outages/{id}/suppressions", get(outages::suppressions_of))
+        .route("/api/v2/outages/sources/{name}", put(outage_sources::put).delete(outage_sources::forget))
         .route("/api/v2/suppressions", get(outages::suppressions))
         .route("/api/v2/maintenances", get(outages::list_windows).post(outages::put_window))
         .route("/api/v2/maintenance/{id}", axum::routing::delete(outages::end_window))

@@ -1,12 +1,16 @@
-//! Outage sources in the running server: one poller per configured source, whose last good
-//! state the engine loop keeps in the store, and what is restored from it at start.
+//! Outage sources: one poller per configured source (in `triage serve`, or alone in
+//! `triage poll`, which hands its results to a server over HTTP), whose last good state the
+//! engine loop keeps in the store, and what is restored from it at start.
 //!
 //! A poll that fails (source down, slow, an error answer, an unreadable document) changes
 //! nothing: the last good outages stay in force, ticket alerts stay firing, the error goes to
 //! the log and to `/metrics`. Only a successful parse replaces a source's outages.
 
 pub mod fetch;
+pub mod http_sink;
 pub mod poller;
+pub mod sink;
+pub mod source_poller;
 pub mod ticket_alerts;
 
 use crate::engine::{OUTAGES_NS, OutageSets, WINDOWS_NS};
