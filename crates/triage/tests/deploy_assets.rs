@@ -12,7 +12,11 @@
 //!   NetworkPolicy, selectors that match), with only flags the binary has and a ConfigMap
 //!   that `triage check-config` accepts; the external-pollers overlay runs the server with
 //!   `--external-pollers` and one `triage poll` Deployment per configured source, feeding the
-//!   server's Service, with the server's ConfigMap and Secret and no volume of its own.
+//!   server's Service, with the server's ConfigMap and Secret and no volume of its own; the
+//!   scale-out overlay runs `--role engine` (2, with `--external-pollers`) and `--role api`
+//!   Deployments on PostgreSQL and NATS (password from a file of the Secret, the pod IP
+//!   advertised, no claim), with a PodDisruptionBudget per role, anti-affinity, the client
+//!   Service on the api pods and NetworkPolicies opening PostgreSQL, NATS and forwarding.
 //!   Without `kubectl` (Debian has no package) this part is skipped with a message;
 //! - the Dockerfile is multi-stage and runs as a non-root user.
 
@@ -600,6 +604,243 @@ fn the_external_pollers_overlay_runs_one_poller_per_source() {
         assert!(ports("egress").contains(&service["spec"]["ports"][0]["port"]), "{name}: may reach the server");
     }
     assert_eq!(polled, sources, "every configured source has its poller");
+}
+
+/// The ports of a NetworkPolicy's rules in `dir` (`ingress` or `egress`), with the rule.
+fn policy_rules<'a>(policy: &'a Value, dir: &str) -> Vec<(&'a Value, i64)> {
+    policy["spec"][dir]
+        .as_array()
+        .map(|rules| {
+            rules
+                .iter()
+                .flat_map(|r| {
+                    r["ports"].as_array().into_iter().flatten().map(move |p| (r, p["port"].as_i64().unwrap()))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_scale_out_overlay_runs_engine_and_api_processes_on_postgres_and_nats() {
+    let test = "the_scale_out_overlay_runs_engine_and_api_processes_on_postgres_and_nats";
+    let Some(objects) = kustomize(test, "deploy/k8s/overlays/scale-out") else { return };
+    let namespace = of_kind(&objects, "Namespace")[0];
+    assert_eq!(namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"], "restricted");
+    for o in objects.iter().filter(|o| o["kind"] != "Namespace") {
+        assert_eq!(o["metadata"]["namespace"], "triage", "{} {}", o["kind"], o["metadata"]["name"]);
+    }
+    // No pod keeps state of its own: no StatefulSet, no claim anywhere.
+    assert!(of_kind(&objects, "StatefulSet").is_empty(), "the base's StatefulSet is replaced");
+    assert!(of_kind(&objects, "PersistentVolumeClaim").is_empty());
+    let help = run_ok(Command::new(env!("CARGO_BIN_EXE_triage")).args(["serve", "--help"]));
+    for role in ["engine", "api"] {
+        assert!(help.contains(&format!("- {role}:")), "`triage serve --role` has no value {role}");
+    }
+
+    // The server Deployments, by --role.
+    let deployments = of_kind(&objects, "Deployment");
+    let serve_args = |d: &Value| strings(&d["spec"]["template"]["spec"]["containers"][0]["args"]);
+    let by_role = |role: &str| -> Vec<&Value> {
+        deployments
+            .iter()
+            .copied()
+            .filter(|d| serve_args(d).first().is_some_and(|a| a == "serve"))
+            .filter(|d| flag_value(&serve_args(d), "role").as_deref() == Some(role))
+            .collect()
+    };
+    let (engines, apis) = (by_role("engine"), by_role("api"));
+    assert_eq!((engines.len(), apis.len()), (1, 1), "one engine and one api Deployment");
+    let servers = deployments.iter().filter(|d| serve_args(d).first().is_some_and(|a| a == "serve")).count();
+    assert_eq!(servers, 2, "every `triage serve` has --role=engine or --role=api");
+    let (engine, api) = (engines[0], apis[0]);
+    assert_eq!(engine["spec"]["replicas"], 2, "one engine runs, one stands by");
+    assert!(api["spec"]["replicas"].as_i64().is_some_and(|r| r >= 2), "api replicas");
+    let labels = |d: &Value| d["spec"]["template"]["metadata"]["labels"].clone();
+    let (engine_labels, api_labels) = (labels(engine), labels(api));
+    assert!(!selects(&engine["spec"]["selector"], &api_labels) && !selects(&api["spec"]["selector"], &engine_labels));
+
+    // The configuration every process reads, accepted by `triage check-config`.
+    let config_volume = |d: &Value| {
+        d["spec"]["template"]["spec"]["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["configMap"].is_object())
+            .cloned()
+    };
+    let engine_config = config_volume(engine).expect("the engine mounts the configuration");
+    assert_eq!(config_volume(api).map(|v| v["configMap"].clone()), Some(engine_config["configMap"].clone()));
+    let cm = of_kind(&objects, "ConfigMap")
+        .into_iter()
+        .find(|m| m["metadata"]["name"] == engine_config["configMap"]["name"])
+        .expect("the mounted ConfigMap is rendered");
+    let config_text = cm["data"]["alertmanager.yml"].as_str().expect("alertmanager.yml");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("alertmanager.yml"), config_text).unwrap();
+    run_ok(Command::new(env!("CARGO_BIN_EXE_triage")).arg("check-config").arg(dir.path().join("alertmanager.yml")));
+
+    let secret_names: Vec<&Value> = of_kind(&objects, "Secret").iter().map(|s| &s["metadata"]["name"]).collect();
+    for (d, role) in [(engine, "engine"), (api, "api")] {
+        let name = d["metadata"]["name"].as_str().unwrap();
+        check_workload(d);
+        assert!(d["spec"]["volumeClaimTemplates"].is_null(), "{name}");
+        let pod = &d["spec"]["template"]["spec"];
+        let volumes = pod["volumes"].as_array().unwrap();
+        assert!(volumes.iter().all(|v| v["persistentVolumeClaim"].is_null()), "{name}: no claim");
+        let c = &pod["containers"][0];
+        let args = strings(&c["args"]);
+        let flag = |f: &str| flag_value(&args, f).unwrap_or_else(|| panic!("{name}: no --{f}"));
+        let mount = |path: &str| -> &Value {
+            let m = c["volumeMounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| path.starts_with(&format!("{}/", m["mountPath"].as_str().unwrap())))
+                .max_by_key(|m| m["mountPath"].as_str().unwrap().len())
+                .unwrap_or_else(|| panic!("{name}: {path} is in no mount"));
+            volumes.iter().find(|v| v["name"] == m["name"]).unwrap()
+        };
+        let config = flag("config");
+        assert_eq!(mount(&config)["configMap"], engine_config["configMap"], "{name}: --config in the ConfigMap");
+
+        // PostgreSQL and NATS, the password from a file of triage-secrets.
+        let store = flag("store");
+        let url = url::Url::parse(&store).unwrap_or_else(|e| panic!("{name}: --store {store}: {e}"));
+        assert_eq!(url.scheme(), "postgres", "{name}");
+        assert_eq!(url.port(), Some(5432), "{name}: --store {store}");
+        assert!(url.password().is_none() && !url.username().is_empty(), "{name}: no password in --store");
+        let password_file = flag("store-password-file");
+        let secret_volume = mount(&password_file);
+        assert!(secret_names.contains(&&secret_volume["secret"]["secretName"]), "{name}: {secret_volume}");
+        let file_name = password_file.rsplit('/').next().unwrap();
+        let items = secret_volume["secret"]["items"].as_array().expect("the password item of the Secret");
+        assert!(
+            items.iter().any(|i| i["key"] == "store-password" && i["path"] == file_name),
+            "{name}: {password_file} is the key store-password: {items:?}"
+        );
+        assert!(secret_volume["secret"]["optional"] != true, "{name}: the password is required");
+        let nats = url::Url::parse(&flag("ingest-nats")).unwrap();
+        assert_eq!((nats.scheme(), nats.port()), ("nats", Some(4222)), "{name}");
+
+        // Forwarding: the pod IP and the port --listen serves.
+        let listen = flag("listen");
+        let port: i64 = listen.rsplit(':').next().unwrap().parse().unwrap();
+        assert!(listen.starts_with("0.0.0.0:"), "{name}: listens on every address");
+        assert_eq!(flag("advertise-url"), format!("http://$(POD_IP):{port}"), "{name}");
+        let pod_ip = c["env"].as_array().unwrap().iter().find(|e| e["name"] == "POD_IP").expect("POD_IP");
+        assert_eq!(pod_ip["valueFrom"]["fieldRef"]["fieldPath"], "status.podIP", "{name}");
+        let http =
+            c["ports"].as_array().unwrap().iter().find(|p| p["containerPort"] == port).expect("the --listen port");
+        for (probe, path) in [("readinessProbe", "/-/ready"), ("livenessProbe", "/-/healthy")] {
+            assert_eq!(c[probe]["httpGet"]["path"], path, "{name}: {probe}");
+            assert_eq!(c[probe]["httpGet"]["port"], http["name"], "{name}: {probe} port");
+        }
+
+        // Spread over nodes: anti-affinity to the pods of its own role.
+        let anti = &pod["affinity"]["podAntiAffinity"];
+        let terms: Vec<Value> = anti["requiredDuringSchedulingIgnoredDuringExecution"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .chain(
+                anti["preferredDuringSchedulingIgnoredDuringExecution"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|p| p["podAffinityTerm"].clone()),
+            )
+            .collect();
+        assert!(
+            terms.iter().any(|t| t["topologyKey"] == "kubernetes.io/hostname"
+                && selects(&t["labelSelector"], &labels(d))
+                && !selects(&t["labelSelector"], if role == "engine" { &api_labels } else { &engine_labels })),
+            "{name}: pod anti-affinity across nodes: {anti}"
+        );
+        let rolling = &d["spec"]["strategy"]["rollingUpdate"];
+        assert_eq!(rolling["maxUnavailable"], 0, "{name}: a new pod is ready before an old one stops");
+    }
+    let engine_args = serve_args(engine);
+    assert!(engine_args.iter().any(|a| a == "--external-pollers"), "the pollers run apart: {engine_args:?}");
+    assert!(!serve_args(api).iter().any(|a| a == "--external-pollers"), "api processes run no pollers");
+    let engine_pod = &engine["spec"]["template"]["spec"];
+    let data_dir = flag_value(&engine_args, "data-dir").expect("--data-dir");
+    let data_mount = engine_pod["containers"][0]["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["mountPath"] == data_dir.as_str())
+        .expect("--data-dir is mounted");
+    let data_volume = engine_pod["volumes"].as_array().unwrap().iter().find(|v| v["name"] == data_mount["name"]);
+    assert!(data_volume.is_some_and(|v| v["emptyDir"].is_object()), "--data-dir is an emptyDir: {data_volume:?}");
+
+    // Clients reach the api processes through the base's Service; nothing selects no pod.
+    let client_service = of_kind(&objects, "Service")
+        .into_iter()
+        .find(|s| s["metadata"]["name"] == "triage")
+        .expect("the Service triage");
+    let selector = json!({"matchLabels": client_service["spec"]["selector"]});
+    assert!(selects(&selector, &api_labels) && !selects(&selector, &engine_labels), "{client_service}");
+    assert_eq!(client_service["spec"]["ports"][0]["targetPort"], "http");
+    for svc in of_kind(&objects, "Service") {
+        let selector = json!({"matchLabels": svc["spec"]["selector"]});
+        assert!(selects(&selector, &api_labels) || selects(&selector, &engine_labels), "{svc}");
+    }
+    let client_url = format!("http://triage:{}", client_service["spec"]["ports"][0]["port"]);
+    let sources: BTreeSet<String> = yaml(config_text)["outages"]["sources"]
+        .as_array()
+        .map(|s| s.iter().map(|s| s["name"].as_str().unwrap().to_string()).collect())
+        .unwrap_or_default();
+    let mut polled = BTreeSet::new();
+    for d in deployments.iter().filter(|d| serve_args(d).first().is_some_and(|a| a == "poll")) {
+        check_workload(d);
+        let args = serve_args(d);
+        assert_eq!(flag_value(&args, "triage"), Some(client_url.clone()), "pollers feed the api Service");
+        polled.insert(flag_value(&args, "source").expect("--source"));
+    }
+    assert_eq!(polled, sources, "every configured source has its poller (the engine runs --external-pollers)");
+
+    // One PodDisruptionBudget per role, each pod under exactly one.
+    let pdbs = of_kind(&objects, "PodDisruptionBudget");
+    for pod_labels in [&engine_labels, &api_labels] {
+        let covering: Vec<_> = pdbs.iter().filter(|p| selects(&p["spec"]["selector"], pod_labels)).collect();
+        assert_eq!(covering.len(), 1, "one PodDisruptionBudget for {pod_labels}");
+    }
+    let engine_pdb = pdbs.iter().find(|p| selects(&p["spec"]["selector"], &engine_labels)).unwrap();
+    assert_eq!(engine_pdb["spec"]["minAvailable"], 1, "one engine process always stays");
+    let api_pdb = pdbs.iter().find(|p| selects(&p["spec"]["selector"], &api_labels)).unwrap();
+    assert!(api_pdb["spec"]["maxUnavailable"].is_i64() || api_pdb["spec"]["minAvailable"].is_i64());
+
+    // NetworkPolicies: every server pod may reach DNS, PostgreSQL, NATS and the other server
+    // pods (forwarding); only the engine reaches receivers and sources.
+    let policies = of_kind(&objects, "NetworkPolicy");
+    for (pod_labels, role) in [(&engine_labels, "engine"), (&api_labels, "api")] {
+        let mine: Vec<&Value> =
+            policies.iter().copied().filter(|p| selects(&p["spec"]["podSelector"], pod_labels)).collect();
+        assert!(!mine.is_empty(), "no NetworkPolicy selects the {role} pods");
+        let types: BTreeSet<String> = mine.iter().flat_map(|p| strings(&p["spec"]["policyTypes"])).collect();
+        assert!(types.contains("Ingress") && types.contains("Egress"), "{role}: {types:?}");
+        let egress: Vec<(&Value, i64)> = mine.iter().flat_map(|p| policy_rules(p, "egress")).collect();
+        let ingress: Vec<(&Value, i64)> = mine.iter().flat_map(|p| policy_rules(p, "ingress")).collect();
+        for port in [53, 5432, 4222] {
+            assert!(egress.iter().any(|(_, p)| *p == port), "{role}: no egress to port {port}");
+        }
+        assert!(ingress.iter().all(|(_, p)| *p == 9193), "{role}: only the API port is open: {ingress:?}");
+        assert!(!ingress.is_empty(), "{role}: the API port is open");
+        // Forwarding to the engine holder, whichever pod it is.
+        let to_servers = |rule: &Value| {
+            rule["to"].as_array().is_some_and(|peers| {
+                [&engine_labels, &api_labels].iter().all(|l| peers.iter().any(|peer| selects(&peer["podSelector"], l)))
+            })
+        };
+        assert!(
+            egress.iter().any(|(r, p)| *p == 9193 && (r["to"].is_null() || to_servers(r))),
+            "{role}: no egress to the other triage pods on 9193"
+        );
+        let notifies = egress.iter().any(|(_, p)| *p == 443);
+        assert_eq!(notifies, role == "engine", "{role}: HTTPS egress (receivers, sources) only for the engine");
+    }
 }
 
 #[test]
