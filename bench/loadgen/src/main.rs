@@ -33,9 +33,10 @@ struct Cli {
 enum Command {
     /// Send the alerts, re-send them, read them back; one JSON line per phase on stdout.
     Run {
-        /// Base URL of the server, e.g. http://127.0.0.1:9093
-        #[arg(long)]
-        url: String,
+        /// Base URL of the server, e.g. http://127.0.0.1:9093; repeat it to spread the POSTs
+        /// over several processes (worker i posts to URL i mod n; reads go to the first).
+        #[arg(long, required = true)]
+        url: Vec<String>,
         /// Number of distinct alerts.
         #[arg(long, default_value_t = 100_000)]
         alerts: usize,
@@ -48,6 +49,11 @@ enum Command {
         /// A name for the server in the output lines.
         #[arg(long, default_value = "server")]
         target: String,
+        /// After the ingest phase, wait until the first URL lists every alert and report the
+        /// end-to-end rate (phase `settle`): for servers that accept alerts before they are
+        /// ingested (an ingest bus).
+        #[arg(long)]
+        settle: bool,
     },
     /// Print a free TCP port on 127.0.0.1.
     FreePort,
@@ -124,15 +130,16 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 /// POSTs every batch once over `concurrency` workers; returns (wall time, latencies, errors).
 async fn send_all(
     client: &reqwest::Client,
-    url: &str,
+    urls: &[String],
     bodies: Arc<Vec<Vec<u8>>>,
     concurrency: usize,
 ) -> (Duration, Vec<Duration>, Vec<String>) {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = Vec::new();
-    for _ in 0..concurrency.max(1) {
-        let (client, url, bodies, next) = (client.clone(), url.to_owned(), bodies.clone(), next.clone());
+    for w in 0..concurrency.max(1) {
+        let url = urls[w % urls.len()].clone();
+        let (client, bodies, next) = (client.clone(), bodies.clone(), next.clone());
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = Vec::new();
@@ -173,8 +180,27 @@ fn truncate(s: &str) -> &str {
     &s[..end]
 }
 
-async fn run(url: &str, n: usize, batch: usize, concurrency: usize, target: &str) -> Result<()> {
-    let base = url.trim_end_matches('/');
+/// GETs the alert list until it has `n` alerts; the count and whether it got there in time.
+async fn wait_listed(client: &reqwest::Client, url: &str, n: usize, timeout: Duration) -> (Option<usize>, bool) {
+    let started = Instant::now();
+    let mut count = None;
+    while started.elapsed() < timeout {
+        if let Ok(resp) = client.get(url).send().await
+            && let Ok(body) = resp.bytes().await
+        {
+            count = serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(&body).map(|v| v.len()).ok();
+            if count == Some(n) {
+                return (count, true);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (count, false)
+}
+
+async fn run(urls: &[String], n: usize, batch: usize, concurrency: usize, target: &str, settle: bool) -> Result<()> {
+    let base = urls[0].trim_end_matches('/');
+    let post_urls: Vec<String> = urls.iter().map(|u| format!("{}/api/v2/alerts", u.trim_end_matches('/'))).collect();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(300))
         .pool_max_idle_per_host(concurrency)
@@ -188,7 +214,8 @@ async fn run(url: &str, n: usize, batch: usize, concurrency: usize, target: &str
     let mut failed = false;
 
     for phase in ["ingest", "resend"] {
-        let (wall, mut lat, errors) = send_all(&client, &post_url, bodies.clone(), concurrency).await;
+        let phase_started = Instant::now();
+        let (wall, mut lat, errors) = send_all(&client, &post_urls, bodies.clone(), concurrency).await;
         lat.sort();
         let secs = wall.as_secs_f64();
         println!(
@@ -204,6 +231,18 @@ async fn run(url: &str, n: usize, batch: usize, concurrency: usize, target: &str
             eprintln!("loadgen {target} {phase}: {e}");
         }
         failed |= !errors.is_empty();
+        if settle && phase == "ingest" {
+            let (count, ok) = wait_listed(&client, &post_url, n, Duration::from_secs(600)).await;
+            let secs = phase_started.elapsed().as_secs_f64();
+            println!(
+                "{}",
+                json!({
+                    "target": target, "phase": "settle", "alerts": n, "listed": count, "ok": ok,
+                    "duration_s": round3(secs), "alerts_per_s": round3(n as f64 / secs),
+                })
+            );
+            failed |= !ok;
+        }
     }
 
     let t = Instant::now();
@@ -299,8 +338,8 @@ fn report(triage: &PathBuf, am: &PathBuf) -> Result<()> {
 #[tokio::main]
 async fn main() -> Result<()> {
     match Cli::parse().command {
-        Command::Run { url, alerts, batch, concurrency, target } => {
-            run(&url, alerts, batch, concurrency, &target).await
+        Command::Run { url, alerts, batch, concurrency, target, settle } => {
+            run(&url, alerts, batch, concurrency, &target, settle).await
         }
         Command::FreePort => {
             let l = std::net::TcpListener::bind("127.0.0.1:0")?;

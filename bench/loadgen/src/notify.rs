@@ -263,7 +263,8 @@ async fn throughput(args: &NotifyArgs, post_url: &str, sink: &Sink) -> Result<(V
     let bodies = Arc::new(bodies(n, args.batch, |i| with_label(crate::labels(i), ID_LABEL, &format!("t-{i}"))));
     let client = client(args.concurrency)?;
     let started = Instant::now();
-    let (post_wall, mut post_lat, errors) = crate::send_all(&client, post_url, bodies, args.concurrency).await;
+    let (post_wall, mut post_lat, errors) =
+        crate::send_all(&client, &[post_url.to_string()], bodies, args.concurrency).await;
     for e in errors.iter().take(5) {
         eprintln!("loadgen {} throughput: {e}", args.target);
     }

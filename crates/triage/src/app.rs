@@ -27,8 +27,8 @@ use crate::metrics::{KindLabel, Metrics};
 use crate::nflog::EntryJson;
 use crate::notify::Notifiers;
 use crate::setup::{build_setup, build_targets, load_config};
-use crate::store::sqlite::Durability;
 use crate::store::lease::{Candidate, Held, Leadership};
+use crate::store::sqlite::Durability;
 use crate::store::url::StoreUrl;
 use crate::store::{LoggedBatch, Store, StoreBackend, writer};
 

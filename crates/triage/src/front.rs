@@ -176,8 +176,7 @@ impl Front {
         };
         let now = self.clock.now();
         let result = async {
-            let (valid, errors) =
-                crate::api::alerts::validate(Some(&self.metrics), &body, now, self.resolve_timeout)?;
+            let (valid, errors) = crate::api::alerts::validate(Some(&self.metrics), &body, now, self.resolve_timeout)?;
             if !valid.is_empty() {
                 bus.publish(body.clone(), now).await?;
             }
@@ -206,11 +205,8 @@ impl Front {
             Ok(b) => b,
             Err(_) => return too_large(self.max_body),
         };
-        let target = format!(
-            "{}{}",
-            leader.url.trim_end_matches('/'),
-            parts.uri.path_and_query().map_or("/", |p| p.as_str())
-        );
+        let target =
+            format!("{}{}", leader.url.trim_end_matches('/'), parts.uri.path_and_query().map_or("/", |p| p.as_str()));
         let mut request = self.http.request(parts.method, &target).body(body);
         for (name, value) in &parts.headers {
             if passes(name) {

@@ -164,7 +164,8 @@ async fn killing_the_engine_process_under_load_loses_nothing_and_notifies_once()
     // Every group notified, each by one notification.
     let all_notified = sink
         .wait_until(Duration::from_secs(60), |r| {
-            r.iter().filter_map(|x| x.body["groupLabels"]["alertname"].as_str()).collect::<BTreeSet<_>>().len() >= GROUPS
+            r.iter().filter_map(|x| x.body["groupLabels"]["alertname"].as_str()).collect::<BTreeSet<_>>().len()
+                >= GROUPS
         })
         .await;
     assert!(all_notified, "not every group was notified: {} of {GROUPS}\n{}", deliveries(&sink).len(), b.report());

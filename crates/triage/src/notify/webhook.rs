@@ -79,11 +79,9 @@ impl WebhookTarget {
             .body(body)
             .send()
             .await
-            .map_err(|e| {
-                DeliveryError::Retryable {
-                    message: format!("webhook request failed: {}", without_url(&e)),
-                    after: None,
-                }
+            .map_err(|e| DeliveryError::Retryable {
+                message: format!("webhook request failed: {}", without_url(&e)),
+                after: None,
             })?;
         let after = retry_after(&resp);
         classify(resp.status(), after)

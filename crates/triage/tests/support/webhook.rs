@@ -41,8 +41,7 @@ pub struct WebhookSink {
 }
 
 async fn record(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let idempotency_key =
-        headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let idempotency_key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
     let body =
         serde_json::from_slice(&body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
     {
