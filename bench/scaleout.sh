@@ -11,7 +11,8 @@
 # `settle`: end to end), re-sends them all (phase `resend`) and reads them back. Prints a
 # table and the ratios to the SQLite figure.
 #
-# usage: bench/scaleout.sh [loadgen run options, default --alerts 20000 --batch 500 --concurrency 4]
+# usage: bench/scaleout.sh [loadgen run options, default --alerts 200000 --batch 500 --concurrency 4]
+# env:   TRIAGE_BIN  a triage binary to measure instead of building this tree's
 # needs: postgresql (15), nats-server, run as root (PostgreSQL runs as the postgres user)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +21,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/triage-target}"
 PGBIN="${PGBIN:-/usr/lib/postgresql/15/bin}"
 READY_TIMEOUT=60
 args=("$@")
-[ ${#args[@]} -eq 0 ] && args=(--alerts 20000 --batch 500 --concurrency 4)
+[ ${#args[@]} -eq 0 ] && args=(--alerts 200000 --batch 500 --concurrency 4)
 
 for need in "$PGBIN/postgres" "$(command -v nats-server || true)"; do
     if [ -z "$need" ] || [ ! -x "$need" ]; then
@@ -30,8 +31,13 @@ for need in "$PGBIN/postgres" "$(command -v nats-server || true)"; do
 done
 
 echo "== building loadgen and triage (release)" >&2
-cargo build --release -q -p loadgen -p triage
-TRIAGE="$CARGO_TARGET_DIR/release/triage"
+if [ -n "${TRIAGE_BIN:-}" ]; then
+    cargo build --release -q -p loadgen
+    TRIAGE="$TRIAGE_BIN"
+else
+    cargo build --release -q -p loadgen -p triage
+    TRIAGE="$CARGO_TARGET_DIR/release/triage"
+fi
 LOADGEN="$CARGO_TARGET_DIR/release/loadgen"
 
 work="$(mktemp -d -t triage-scaleout-XXXXXX)"
@@ -185,3 +191,4 @@ for c in configs:
     if rows[c].get("settle", {}).get("ok") is not True or rows[c].get("get", {}).get("ok") is not True:
         print(f"WARNING: {c} did not list every alert")
 PY
+exit 0

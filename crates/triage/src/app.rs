@@ -280,7 +280,7 @@ pub async fn start(
         }
         Some(pg) => {
             let candidate = Candidate {
-                holder: format!("{}/{own_url}", host_name()),
+                holder: format!("{}/{own_url}/{}", host_name(), uuid::Uuid::new_v4()),
                 url: own_url.clone(),
                 ttl: opts.engine_lease,
             };

@@ -14,6 +14,7 @@ use async_nats::jetstream::{self, AckKind, consumer, stream};
 use bytes::Bytes;
 use futures::StreamExt;
 use jiff::Timestamp;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::api::error::ApiError;
 use crate::engine::EngineHandle;
@@ -103,6 +104,37 @@ impl IngestBus {
     }
 }
 
+/// Most batches handed to the engine and not yet committed.
+const IN_FLIGHT: usize = 64;
+
+/// What became of a consumed batch.
+enum Handed {
+    /// Handed to the engine: acknowledged once committed (at once when it had no valid alert).
+    Submitted(Option<oneshot::Receiver<Result<(), String>>>),
+    /// Not handed over: redelivered later.
+    Failed(String),
+}
+
+/// Acknowledges each batch once its commit is done, in order; a batch whose commit failed is
+/// redelivered.
+async fn acknowledge(mut pending: mpsc::Receiver<(jetstream::Message, Handed)>) -> Result<(), String> {
+    while let Some((message, handed)) = pending.recv().await {
+        let outcome = match handed {
+            Handed::Submitted(None) => Ok(()),
+            Handed::Submitted(Some(committed)) => committed.await.unwrap_or_else(|_| Err("engine stopped".into())),
+            Handed::Failed(e) => Err(e),
+        };
+        match outcome {
+            Ok(()) => message.ack().await.map_err(|e| e.to_string())?,
+            Err(e) => {
+                tracing::error!(error = %e, "an ingest batch failed; it will be redelivered");
+                let _ = message.ack_with(AckKind::Nak(Some(Duration::from_secs(1)))).await;
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn consume(
     js: &jetstream::Context,
     engine: &EngineHandle,
@@ -124,6 +156,10 @@ async fn consume(
         .await
         .map_err(|e| e.to_string())?;
     let mut messages = consumer.messages().await.map_err(|e| e.to_string())?;
+    // Batches are handed to the engine in order without waiting for each commit, so that one
+    // commit covers many; a second task acknowledges each once its commit is done.
+    let (pending_tx, pending_rx) = mpsc::channel::<(jetstream::Message, Handed)>(IN_FLIGHT);
+    let acker = tokio::spawn(acknowledge(pending_rx));
     while let Some(message) = messages.next().await {
         let message = message.map_err(|e| e.to_string())?;
         let received_at = message
@@ -133,15 +169,18 @@ async fn consume(
             .and_then(|v| v.as_str().parse::<Timestamp>().ok())
             .unwrap_or_else(|| engine.shared.clock.now());
         let body = message.payload.clone();
-        match crate::api::alerts::ingest_received(engine, body, received_at, resolve_timeout(), false).await {
-            Ok(()) | Err(ApiError::BadRequest(_) | ApiError::Parse(_) | ApiError::Required(_)) => {
-                message.ack().await.map_err(|e| e.to_string())?;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "an ingest batch failed; it will be redelivered");
-                let _ = message.ack_with(AckKind::Nak(Some(Duration::from_secs(1)))).await;
-            }
+        let handed =
+            match crate::api::alerts::submit_received(engine, body, received_at, resolve_timeout(), false).await {
+                Ok(s) => Handed::Submitted(s.committed),
+                // Invalid: it was answered 400 by the publisher already; dropped.
+                Err(ApiError::BadRequest(_) | ApiError::Parse(_) | ApiError::Required(_)) => Handed::Submitted(None),
+                Err(e) => Handed::Failed(e.to_string()),
+            };
+        if pending_tx.send((message, handed)).await.is_err() {
+            break;
         }
     }
+    drop(pending_tx);
+    acker.await.map_err(|e| e.to_string())??;
     Ok(())
 }

@@ -104,18 +104,44 @@ pub async fn ingest_received(
     resolve_timeout: SignedDuration,
     count: bool,
 ) -> Result<(), ApiError> {
+    let submitted = submit_received(engine, body, now, resolve_timeout, count).await?;
+    if let Some(committed) = submitted.committed {
+        committed.await.map_err(|_| ApiError::Internal("engine stopped".into()))?.map_err(ApiError::Internal)?;
+    }
+    if !submitted.errors.is_empty() {
+        return Err(ApiError::BadRequest(submitted.errors.join("; ")));
+    }
+    Ok(())
+}
+
+/// A body handed to the engine.
+pub struct Submitted {
+    /// Resolves once its valid alerts are committed; `None` when it had none.
+    pub committed: Option<oneshot::Receiver<Result<(), String>>>,
+    /// The errors of its invalid alerts.
+    pub errors: Vec<String>,
+}
+
+/// Checks a body and hands its valid alerts to the engine without waiting for the commit, so
+/// that a caller may hand over the next body meanwhile; bodies are ingested in the order they
+/// are handed over.
+pub async fn submit_received(
+    engine: &EngineHandle,
+    body: Bytes,
+    now: jiff::Timestamp,
+    resolve_timeout: SignedDuration,
+    count: bool,
+) -> Result<Submitted, ApiError> {
     let metrics = count.then_some(&*engine.shared.metrics);
     let (valid, errors) = validate(metrics, &body, now, resolve_timeout)?;
+    let mut committed = None;
     if !valid.is_empty() {
         let (tx, rx) = oneshot::channel();
         let batch = IngestBatch { alerts: valid, body, received_at: now, resolve_timeout };
         engine.send(Command::Ingest(batch, tx)).await.map_err(ApiError::Internal)?;
-        rx.await.map_err(|_| ApiError::Internal("engine stopped".into()))?.map_err(ApiError::Internal)?;
+        committed = Some(rx);
     }
-    if !errors.is_empty() {
-        return Err(ApiError::BadRequest(errors.join("; ")));
-    }
-    Ok(())
+    Ok(Submitted { committed, errors })
 }
 
 /// Alertmanager 0.25 no longer serves API v1.

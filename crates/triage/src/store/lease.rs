@@ -23,7 +23,7 @@ const ENGINE: &str = "engine";
 /// Who asks for the lease.
 #[derive(Clone, Debug)]
 pub struct Candidate {
-    /// This process, unique among the replicas (host name and URL).
+    /// This process: host name, URL and a random part, unique to this run.
     pub holder: String,
     /// Where the other processes forward requests to while this one holds the lease.
     pub url: String,
@@ -80,8 +80,11 @@ impl Held {
     }
 
     /// Renews the lease inside a commit's transaction: `false` when the term is no longer
-    /// this process's (nothing may be committed then).
+    /// this process's, or it gave the lease up (nothing may be committed then).
     pub async fn fence(&self, tx: &mut PgConnection) -> Result<bool, sqlx::Error> {
+        if *self.lost.borrow() {
+            return Ok(false);
+        }
         let started = Instant::now();
         let done = sqlx::query(
             "UPDATE engine_lease SET expires_at = now() + $3 * interval '1 millisecond' \
@@ -116,16 +119,16 @@ pub struct Leader {
     pub term: i64,
 }
 
-/// Tries once to win the lease: the new term, or `None` while another process holds it. A
-/// process may take back a lease it held under the same name (it restarted) at once; the new
-/// term still fences the old one.
+/// Tries once to win the lease: the new term, or `None` while it is held (by anyone: a
+/// restarted process has a new holder name and waits for its old lease to expire, so that two
+/// processes given the same name by mistake cannot take it from each other).
 pub async fn try_acquire(pool: &PgPool, c: &Candidate) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO engine_lease (name, holder, url, term, expires_at) \
          VALUES ($1, $2, $3, 1, now() + $4 * interval '1 millisecond') \
          ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, url = EXCLUDED.url, \
              term = engine_lease.term + 1, expires_at = EXCLUDED.expires_at \
-         WHERE engine_lease.expires_at < now() OR engine_lease.holder = EXCLUDED.holder \
+         WHERE engine_lease.expires_at < now() \
          RETURNING term",
     )
     .bind(ENGINE)
