@@ -31,6 +31,7 @@ pub mod template;
 pub mod time;
 pub mod timeinterval;
 pub mod truncate;
+pub mod web_config;
 
 pub use alert::{Alert, PostableAlert};
 pub use labels::{Fingerprint, LabelSet};

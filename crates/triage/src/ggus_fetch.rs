@@ -7,14 +7,19 @@
 //! from its file at each request, so a renewed token is picked up without a restart; it is
 //! never stored, logged or shown.
 //!
-//! Every failure is a [`GgusFetchError`] whose text is one line naming the server (its URL
-//! without credentials or query) and the cause.
+//! GOCDB documents are fetched with the same client and [`fetch_document`], and the SSB and
+//! ServiceNow sources build their client here too; the [`SourceKind`] given names the source
+//! in the errors ("GOCDB at ...", not "GGUS at ...").
+//!
+//! Every failure is a [`GgusFetchError`] whose text is one line naming the kind of source,
+//! the server (its URL without credentials or query) and the cause.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, HeaderValue};
+use triage_core::config::outages::OutageSourceType;
 use triage_core::outage::ggus::{GgusError, GgusFormat, GgusLimits, GgusTicket, parse_ggus_with};
 
 use crate::http_cause::{cause_of, one_line};
@@ -77,36 +82,85 @@ impl fmt::Debug for GgusEndpoint {
 impl GgusEndpoint {
     /// A client for this endpoint's credentials and server CA: [`build_client`].
     pub fn build_client(&self, timeout: Duration) -> Result<reqwest::Client, GgusFetchError> {
-        build_client(&self.auth, self.server_ca.as_deref(), timeout)
+        build_client(SourceKind::Ggus, &self.auth, self.server_ca.as_deref(), timeout)
     }
 }
 
-/// Why GGUS tickets could not be fetched. Each text is one line.
+/// The kind of outage source a client or document is for (all four build their client with
+/// [`build_client`]; GGUS and GOCDB fetch with [`fetch_document`]); every error text starts
+/// with its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A GGUS ticket export or API answer.
+    Ggus,
+    /// A GOCDB `get_downtime` answer.
+    Gocdb,
+    /// The Service Status Board's InfluxDB.
+    Ssb,
+    /// ServiceNow's table API.
+    ServiceNow,
+}
+
+impl From<OutageSourceType> for SourceKind {
+    fn from(t: OutageSourceType) -> SourceKind {
+        match t {
+            OutageSourceType::Ggus => SourceKind::Ggus,
+            OutageSourceType::Gocdb => SourceKind::Gocdb,
+            OutageSourceType::Ssb => SourceKind::Ssb,
+            OutageSourceType::Servicenow => SourceKind::ServiceNow,
+        }
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SourceKind::Ggus => "GGUS",
+            SourceKind::Gocdb => "GOCDB",
+            SourceKind::Ssb => "SSB",
+            SourceKind::ServiceNow => "ServiceNow",
+        })
+    }
+}
+
+/// Why a GGUS or GOCDB document could not be fetched. Each text is one line, starting with
+/// the kind of source.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum GgusFetchError {
     /// A certificate, key, proxy, token or CA file that cannot be used.
-    #[error("GGUS credentials: cannot use {}: {reason}", path.display())]
+    #[error("{kind} credentials: cannot use {}: {reason}", path.display())]
     Credentials {
+        /// The kind of source.
+        kind: SourceKind,
         /// The file.
         path: PathBuf,
         /// What is wrong (never its content).
         reason: String,
     },
     /// The HTTP client could not be built.
-    #[error("GGUS HTTP client: {0}")]
-    Client(String),
+    #[error("{kind} HTTP client: {cause}")]
+    Client {
+        /// The kind of source.
+        kind: SourceKind,
+        /// The innermost cause.
+        cause: String,
+    },
     /// No connection (refused, unreachable, name not found).
-    #[error("GGUS at {server}: cannot connect: {cause}")]
+    #[error("{kind} at {server}: cannot connect: {cause}")]
     Connect {
+        /// The kind of source.
+        kind: SourceKind,
         /// The URL without credentials or query.
         server: String,
         /// The innermost cause.
         cause: String,
     },
     /// The client's timeout passed.
-    #[error("GGUS at {server}: request timed out ({cause})")]
+    #[error("{kind} at {server}: request timed out ({cause})")]
     Timeout {
+        /// The kind of source.
+        kind: SourceKind,
         /// The URL without credentials or query.
         server: String,
         /// The innermost cause.
@@ -114,16 +168,20 @@ pub enum GgusFetchError {
     },
     /// The request failed after connecting, e.g. the TLS handshake or the client
     /// certificate was refused.
-    #[error("GGUS at {server}: request failed: {cause}")]
+    #[error("{kind} at {server}: request failed: {cause}")]
     Request {
+        /// The kind of source.
+        kind: SourceKind,
         /// The URL without credentials or query.
         server: String,
         /// The innermost cause, with a hint where one helps.
         cause: String,
     },
     /// A non-2xx answer.
-    #[error("GGUS at {server} answered HTTP {status}{text}")]
+    #[error("{kind} at {server} answered HTTP {status}{text}")]
     Status {
+        /// The kind of source.
+        kind: SourceKind,
         /// The URL without credentials or query.
         server: String,
         /// Status code and reason.
@@ -132,24 +190,30 @@ pub enum GgusFetchError {
         text: String,
     },
     /// The body was cut off or unreadable.
-    #[error("GGUS at {server}: reading the answer failed: {cause}")]
+    #[error("{kind} at {server}: reading the answer failed: {cause}")]
     Body {
+        /// The kind of source.
+        kind: SourceKind,
         /// The URL without credentials or query.
         server: String,
         /// The innermost cause.
         cause: String,
     },
     /// The body is over the byte cap.
-    #[error("GGUS at {server}: answer is larger than the limit of {max} bytes")]
+    #[error("{kind} at {server}: answer is larger than the limit of {max} bytes")]
     TooLarge {
+        /// The kind of source.
+        kind: SourceKind,
         /// The URL without credentials or query.
         server: String,
         /// The cap.
         max: usize,
     },
     /// The body is not a GGUS ticket list.
-    #[error("GGUS at {server}: {source}")]
+    #[error("{kind} at {server}: {source}")]
     Parse {
+        /// The kind of source.
+        kind: SourceKind,
         /// The URL without credentials or query.
         server: String,
         /// The parser's error.
@@ -160,6 +224,7 @@ pub enum GgusFetchError {
 /// A client presenting `auth`'s certificate (if any), trusting only `server_ca`'s roots when
 /// given (else the platform's), with `timeout` on each whole request.
 pub fn build_client(
+    kind: SourceKind,
     auth: &GgusAuth,
     server_ca: Option<&Path>,
     timeout: Duration,
@@ -167,42 +232,53 @@ pub fn build_client(
     let mut builder = reqwest::Client::builder().timeout(timeout).connect_timeout(timeout);
     match auth {
         GgusAuth::ClientCertificate { cert, key } => {
-            let mut pem = read_credential(cert)?;
-            check_pem(cert, &pem, false, true)?;
-            let key_pem = read_credential(key)?;
-            check_pem(key, &key_pem, true, false)?;
+            let mut pem = read_credential(kind, cert)?;
+            check_pem(kind, cert, &pem, false, true)?;
+            let key_pem = read_credential(kind, key)?;
+            check_pem(kind, key, &key_pem, true, false)?;
             pem.push(b'\n');
             pem.extend_from_slice(&key_pem);
-            builder = builder.identity(identity(cert, &pem)?);
+            builder = builder.identity(identity(kind, cert, &pem)?);
         }
         GgusAuth::Proxy { file } => {
-            let pem = read_credential(file)?;
-            check_pem(file, &pem, true, true)?;
-            builder = builder.identity(identity(file, &pem)?);
+            let pem = read_credential(kind, file)?;
+            check_pem(kind, file, &pem, true, true)?;
+            builder = builder.identity(identity(kind, file, &pem)?);
         }
         GgusAuth::None | GgusAuth::BearerTokenFile { .. } => {}
     }
     if let Some(ca) = server_ca {
-        let pem = read_credential(ca)?;
-        let roots = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| credential_error(ca, &e))?;
+        let pem = read_credential(kind, ca)?;
+        let roots = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| credential_error(kind, ca, &e))?;
         if roots.is_empty() {
-            return Err(GgusFetchError::Credentials { path: ca.to_owned(), reason: "no PEM certificate in it".into() });
+            return Err(GgusFetchError::Credentials {
+                kind,
+                path: ca.to_owned(),
+                reason: "no PEM certificate in it".into(),
+            });
         }
         builder = builder.tls_certs_only(roots);
     }
-    builder.build().map_err(|e| GgusFetchError::Client(cause_of(&e)))
+    builder.build().map_err(|e| GgusFetchError::Client { kind, cause: cause_of(&e) })
 }
 
 /// The tickets at `endpoint.url`, fetched with `client` (see [`build_client`]).
 pub async fn fetch_ggus(endpoint: &GgusEndpoint, client: &reqwest::Client) -> Result<Vec<GgusTicket>, GgusFetchError> {
-    let body = fetch_document(&endpoint.url, &endpoint.auth, endpoint.limits.max_bytes, client).await?;
+    let kind = SourceKind::Ggus;
+    let body = fetch_document(kind, &endpoint.url, &endpoint.auth, endpoint.limits.max_bytes, client).await?;
     let server = server_name(&endpoint.url);
-    parse_ggus_with(&body, endpoint.format, endpoint.limits).map_err(|source| GgusFetchError::Parse { server, source })
+    parse_ggus_with(&body, endpoint.format, endpoint.limits).map_err(|source| GgusFetchError::Parse {
+        kind,
+        server,
+        source,
+    })
 }
 
-/// GETs one document (a GGUS export, a GOCDB `get_downtime` answer) with `auth`'s token
-/// header when it has one, reading at most `max` bytes. The client carries the certificate.
+/// GETs one document (a GGUS export, a GOCDB `get_downtime` answer: `kind`) with `auth`'s
+/// token header when it has one, reading at most `max` bytes. The client carries the
+/// certificate.
 pub async fn fetch_document(
+    kind: SourceKind,
     url: &str,
     auth: &GgusAuth,
     max: usize,
@@ -212,8 +288,9 @@ pub async fn fetch_document(
     let mut request = client.get(url);
     let mut secret = None;
     if let GgusAuth::BearerTokenFile { path } = auth {
-        let token = read_token(path)?;
+        let token = read_token(kind, path)?;
         let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| GgusFetchError::Credentials {
+            kind,
             path: path.clone(),
             reason: "the token holds characters not allowed in an HTTP header".into(),
         })?;
@@ -221,24 +298,27 @@ pub async fn fetch_document(
         request = request.header(AUTHORIZATION, value);
         secret = Some(token);
     }
-    let mut response = request.send().await.map_err(|e| transport_error(&server, auth, &e))?;
+    let mut response = request.send().await.map_err(|e| transport_error(kind, &server, auth, &e))?;
     let status = response.status();
     if !status.is_success() {
         let body = read_capped(&mut response, 4096).await.map(|(body, _)| body).unwrap_or_default();
         return Err(GgusFetchError::Status {
+            kind,
             server,
             status: status.to_string(),
             text: error_text(&body, secret.as_deref()),
         });
     }
     if response.content_length().is_some_and(|len| len > max as u64) {
-        return Err(GgusFetchError::TooLarge { server, max });
+        return Err(GgusFetchError::TooLarge { kind, server, max });
     }
-    let (body, over) = read_capped(&mut response, max)
-        .await
-        .map_err(|e| GgusFetchError::Body { server: server.clone(), cause: cause_of(&e) })?;
+    let (body, over) = read_capped(&mut response, max).await.map_err(|e| GgusFetchError::Body {
+        kind,
+        server: server.clone(),
+        cause: cause_of(&e),
+    })?;
     if over {
-        return Err(GgusFetchError::TooLarge { server, max });
+        return Err(GgusFetchError::TooLarge { kind, server, max });
     }
     Ok(body)
 }
@@ -257,25 +337,31 @@ async fn read_capped(response: &mut reqwest::Response, max: usize) -> Result<(Ve
     Ok((body, false))
 }
 
-fn read_credential(path: &Path) -> Result<Vec<u8>, GgusFetchError> {
-    std::fs::read(path).map_err(|e| GgusFetchError::Credentials { path: path.to_owned(), reason: e.to_string() })
+fn read_credential(kind: SourceKind, path: &Path) -> Result<Vec<u8>, GgusFetchError> {
+    std::fs::read(path).map_err(|e| GgusFetchError::Credentials { kind, path: path.to_owned(), reason: e.to_string() })
 }
 
 /// The token in `path`, trimmed; an empty file is an error.
-fn read_token(path: &Path) -> Result<String, GgusFetchError> {
-    let bytes = read_credential(path)?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| GgusFetchError::Credentials { path: path.to_owned(), reason: "the token is not UTF-8".into() })?;
+fn read_token(kind: SourceKind, path: &Path) -> Result<String, GgusFetchError> {
+    let bytes = read_credential(kind, path)?;
+    let refused = |reason: &str| GgusFetchError::Credentials { kind, path: path.to_owned(), reason: reason.into() };
+    let text = String::from_utf8(bytes).map_err(|_| refused("the token is not UTF-8"))?;
     let token = text.trim();
     if token.is_empty() {
-        return Err(GgusFetchError::Credentials { path: path.to_owned(), reason: "the token file is empty".into() });
+        return Err(refused("the token file is empty"));
     }
     Ok(token.to_owned())
 }
 
 /// Refuses a PEM file lacking what it must hold (an unencrypted private key, a certificate),
 /// with a message saying what is missing. Never quotes the content.
-fn check_pem(path: &Path, pem: &[u8], want_key: bool, want_certificate: bool) -> Result<(), GgusFetchError> {
+fn check_pem(
+    kind: SourceKind,
+    path: &Path,
+    pem: &[u8],
+    want_key: bool,
+    want_certificate: bool,
+) -> Result<(), GgusFetchError> {
     let text = String::from_utf8_lossy(pem);
     let reason = if want_key && text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
         "the private key is encrypted; decrypt it (openssl pkey) or use a proxy"
@@ -286,25 +372,25 @@ fn check_pem(path: &Path, pem: &[u8], want_key: bool, want_certificate: bool) ->
     } else {
         return Ok(());
     };
-    Err(GgusFetchError::Credentials { path: path.to_owned(), reason: reason.into() })
+    Err(GgusFetchError::Credentials { kind, path: path.to_owned(), reason: reason.into() })
 }
 
-fn identity(path: &Path, pem: &[u8]) -> Result<reqwest::Identity, GgusFetchError> {
-    reqwest::Identity::from_pem(pem).map_err(|e| credential_error(path, &e))
+fn identity(kind: SourceKind, path: &Path, pem: &[u8]) -> Result<reqwest::Identity, GgusFetchError> {
+    reqwest::Identity::from_pem(pem).map_err(|e| credential_error(kind, path, &e))
 }
 
-fn credential_error(path: &Path, error: &reqwest::Error) -> GgusFetchError {
-    GgusFetchError::Credentials { path: path.to_owned(), reason: cause_of(error) }
+fn credential_error(kind: SourceKind, path: &Path, error: &reqwest::Error) -> GgusFetchError {
+    GgusFetchError::Credentials { kind, path: path.to_owned(), reason: cause_of(error) }
 }
 
-fn transport_error(server: &str, auth: &GgusAuth, error: &reqwest::Error) -> GgusFetchError {
+fn transport_error(kind: SourceKind, server: &str, auth: &GgusAuth, error: &reqwest::Error) -> GgusFetchError {
     let server = server.to_owned();
     let cause = cause_of(error);
     if error.is_timeout() {
-        return GgusFetchError::Timeout { server, cause };
+        return GgusFetchError::Timeout { kind, server, cause };
     }
     if error.is_connect() && !cause.to_lowercase().contains("certificate") && !cause.contains("alert") {
-        return GgusFetchError::Connect { server, cause };
+        return GgusFetchError::Connect { kind, server, cause };
     }
     let has_certificate = matches!(auth, GgusAuth::ClientCertificate { .. } | GgusAuth::Proxy { .. });
     let hint = if !has_certificate && (cause.contains("CertificateRequired") || cause.contains("HandshakeFailure")) {
@@ -314,7 +400,7 @@ fn transport_error(server: &str, auth: &GgusAuth, error: &reqwest::Error) -> Ggu
     } else {
         ""
     };
-    GgusFetchError::Request { server, cause: format!("{cause}{hint}") }
+    GgusFetchError::Request { kind, server, cause: format!("{cause}{hint}") }
 }
 
 /// `: <text>` from an error body, on one line, at most 300 characters, `secret` blanked out.

@@ -76,7 +76,8 @@ pub struct Metrics {
     pub config_reloads: Family<KindLabel, Counter>,
     /// Node sample lines read (files and pushes), by outcome: `ok` or why it was skipped.
     pub logwatch_lines: Family<KindLabel, Counter>,
-    /// Node samples or stats refused by the series bounds, by `host`/`stat`.
+    /// Node sample lines refused by `max_hosts` (`host`) and stats refused by
+    /// `max_stats_per_host` (`stat`), from followed files and pushes.
     pub logwatch_refused: Family<KindLabel, Counter>,
     /// Failed reads of followed files.
     pub logwatch_read_errors: Counter,

@@ -288,7 +288,10 @@ logwatch:
     let push = format!("{base}/api/v2/nodes/samples");
     let push_samples = || async {
         let now = jiff::Timestamp::now();
-        let line = format!("{{\"@timestamp\":\"{now}\",\"host\":\"node-1\",\"cpu.percent\":95,\"load.1\":3}}\n");
+        let line = format!(
+            "{{\"@timestamp\":\"{now}\",\"host\":\"node-1\",\"cpu.percent\":95,\"load.1\":3}}\n\
+             {{\"@timestamp\":\"{now}\",\"host\":\"node-3\",\"cpu.percent\":5}}\n"
+        );
         let mut file = std::fs::OpenOptions::new().append(true).open(&node_log).unwrap();
         std::io::Write::write_all(&mut file, line.as_bytes()).unwrap();
         let body = format!(
@@ -298,17 +301,20 @@ logwatch:
         http.post(&push).bearer_auth("agent-token").body(body).send().await.unwrap().status()
     };
 
+    // Hosts beyond max_hosts (node-2 pushed, node-3 in the file) and stats beyond
+    // max_stats_per_host (load.1) are counted by kind.
+    let refused = ["triage_logwatch_refused_total{kind=\"host\"}", "triage_logwatch_refused_total{kind=\"stat\"}"];
     let metrics_url = format!("{base}/metrics");
     let all_there = poll(DEADLINE, || async {
         assert!(push_samples().await.is_success());
         let text = http.get(&metrics_url).send().await.ok()?.text().await.ok()?;
-        missing_from(&text, &used).is_empty().then_some(text)
+        (missing_from(&text, &used).is_empty() && refused.iter().all(|r| text.contains(r))).then_some(text)
     })
     .await;
     let text = http.get(&metrics_url).send().await.unwrap().text().await.unwrap();
     assert!(
         all_there.is_some(),
-        "metrics used by deploy/rules or deploy/grafana are not on /metrics: {:?}\n{text}",
+        "metrics used by deploy/rules or deploy/grafana are not on /metrics: {:?}, or no {refused:?}\n{text}",
         missing_from(&text, &used)
     );
     // The families are declared as the rules expect: counters end in _total.

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use triage::ggus_fetch::{GgusAuth, GgusEndpoint, GgusFetchError, build_client, fetch_ggus};
+use triage::ggus_fetch::{
+    GgusAuth, GgusEndpoint, GgusFetchError, SourceKind, build_client, fetch_document, fetch_ggus,
+};
 use triage_core::outage::ggus::{GgusField, GgusFormat, GgusLimits, GgusTicket, parse_ggus};
 
 use servers::{Reply, Request, TestPki};
@@ -158,7 +160,7 @@ fn unusable_credential_files_are_named_without_their_content() {
         (GgusAuth::None, Some(garbage.as_path()), &garbage, "no PEM certificate"),
     ];
     for (auth, ca, path, reason) in cases {
-        let error = build_client(&auth, ca, timeout).unwrap_err();
+        let error = build_client(SourceKind::Ggus, &auth, ca, timeout).unwrap_err();
         let text = error.to_string();
         assert!(matches!(error, GgusFetchError::Credentials { .. }), "{text}");
         assert!(text.contains(&path.display().to_string()) && text.contains(reason), "{text}");
@@ -221,7 +223,7 @@ async fn failing_servers_give_one_clear_line_each() {
     let fetch = |url: String, limits: GgusLimits| async move {
         let mut endpoint = endpoint(&url, None, GgusAuth::None, None);
         endpoint.limits = limits;
-        let client = build_client(&GgusAuth::None, None, quick).expect("client");
+        let client = build_client(SourceKind::Ggus, &GgusAuth::None, None, quick).expect("client");
         fetch_ggus(&endpoint, &client).await.unwrap_err()
     };
     let limits = GgusLimits::default();
@@ -575,4 +577,18 @@ mod servers {
     pub fn closed_port() -> u16 {
         std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port()
     }
+}
+
+#[tokio::test]
+async fn gocdb_documents_and_clients_name_gocdb_in_their_errors() {
+    let quick = Duration::from_millis(500);
+    let client = build_client(SourceKind::Gocdb, &GgusAuth::None, None, quick).expect("client");
+    let closed = format!("http://127.0.0.1:{}/gocdb/", servers::closed_port());
+    let error = fetch_document(SourceKind::Gocdb, &closed, &GgusAuth::None, 1024, &client).await.unwrap_err();
+    let text = error.to_string();
+    assert!(text.starts_with("GOCDB at http://127.0.0.1:") && text.contains("cannot connect"), "{text}");
+    let missing = PathBuf::from("/nonexistent/x509up_u1000");
+    let error = build_client(SourceKind::Gocdb, &GgusAuth::Proxy { file: missing }, None, quick).unwrap_err();
+    assert!(error.to_string().starts_with("GOCDB credentials: cannot use /nonexistent/x509up_u1000"), "{error}");
+    assert_eq!(SourceKind::from(triage_core::config::outages::OutageSourceType::Servicenow).to_string(), "ServiceNow");
 }

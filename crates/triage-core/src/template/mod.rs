@@ -10,6 +10,32 @@
 //! prints and the server logs at load; never silently. A field whose template fails at
 //! render time is also sent with the default, and the error is recorded with the
 //! notification.
+//!
+//! # Sandbox
+//!
+//! Templates come from the configuration, and a template must not reach outside its view:
+//!
+//! - **No files.** No loader is installed (`Environment::set_loader` is never called, so
+//!   neither minijinja's `path_loader` nor any other), and no path-join callback:
+//!   `{% include %}`, `{% import %}`, `{% from %}` and `{% extends %}` resolve only the
+//!   names of templates added from the configuration (`field:<receiver>/<field path>`,
+//!   runbook texts), as plain names. Any other name, a path (`/etc/passwd`, `../../x`) or a
+//!   URL, is "template not found".
+//! - **No environment, network or process access.** The functions and filters are minijinja's
+//!   built-ins (pure: `range`, `dict`, `namespace`, `debug` showing the view itself, string and
+//!   list filters, `tojson`) plus triage's `mrkdwn` escaping; none reads a file, a variable of
+//!   the environment, or the network. Templates see only the [`View`].
+//! - **Bounded work and memory.** Every render gets [`FUEL`] fuel (minijinja 3.1's `fuel`
+//!   feature): one per instruction and about one per 64 bytes of data created or written, so
+//!   a render stops with "engine ran out of fuel" after at most about 2 million instructions
+//!   or 128 MB of strings (nested loops, string repetition, huge output). `range` refuses
+//!   more than 100,000 items, and `"x" * n` is refused before allocating when the fuel cannot
+//!   pay for it. Recursion (macros calling themselves, templates including themselves) stops
+//!   at [`RECURSION_LIMIT`] levels.
+//!
+//! A template stopped by any of these fails like any other broken template: the field is sent
+//! with its default text and the error is recorded with the notification
+//! ([`Renderer::render_field`]).
 
 pub mod defaults;
 pub mod view;
@@ -25,8 +51,12 @@ use crate::config::channels::RunbookConfig;
 use crate::matcher::{Matcher, parse_matchers};
 pub use view::{Instruction, Link, Suppressed, View, ViewInput};
 
-/// Instructions a single render may execute, so a hostile template cannot spin forever.
-const FUEL: u64 = 2_000_000;
+/// Work a single render may do (instructions, and data at about 64 bytes per unit), so a
+/// hostile template can neither spin forever nor exhaust memory.
+pub const FUEL: u64 = 2_000_000;
+
+/// How deep macros and includes may nest in one render.
+pub const RECURSION_LIMIT: usize = 100;
 
 /// A view converted for rendering; make one with [`context`] and render many fields with it.
 pub type Context = Value;
@@ -90,7 +120,8 @@ fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Lenient);
     env.set_fuel(Some(FUEL));
-    env.set_recursion_limit(100);
+    env.set_recursion_limit(RECURSION_LIMIT);
+    // No `set_loader` and no `set_path_join_callback`: see "Sandbox" above.
     env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
     env.add_filter("mrkdwn", mrkdwn);
     env.set_formatter(html_formatter);
@@ -128,12 +159,23 @@ pub fn check_syntax(source: &str) -> Result<(), String> {
     env.template_from_str(source).map(|_| ()).map_err(|e| describe(&e))
 }
 
+/// The error, its line, and its innermost cause (an error inside an included template or a
+/// macro is otherwise only "could not render include").
 fn describe(e: &minijinja::Error) -> String {
     let mut s = e.to_string();
     if let Some(line) = e.line()
         && !s.contains("line")
     {
         s.push_str(&format!(" (line {line})"));
+    }
+    let mut root = None;
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        root = Some(c);
+        cause = c.source();
+    }
+    if let Some(root) = root {
+        s.push_str(&format!("; caused by: {root}"));
     }
     s
 }
@@ -402,5 +444,7 @@ impl Default for Renderer {
     }
 }
 
+#[cfg(test)]
+mod sandbox_tests;
 #[cfg(test)]
 mod tests;

@@ -30,12 +30,16 @@ pub struct PollCounts {
     pub lines: Vec<(&'static str, u64)>,
     /// Stats refused by the per-host bound.
     pub refused_stats: u64,
+    /// Lines of hosts refused by the host bound (also in `lines` as `refused_host`).
+    pub refused_hosts: u64,
 }
 
 impl PollCounts {
     fn add(&mut self, outcome: LineOutcome) {
-        if let LineOutcome::Recorded { refused_stats } = outcome {
-            self.refused_stats += refused_stats as u64;
+        match outcome {
+            LineOutcome::Recorded { refused_stats } => self.refused_stats += refused_stats as u64,
+            LineOutcome::RefusedHost => self.refused_hosts += 1,
+            LineOutcome::Skipped(_) => {}
         }
         let label = outcome.label();
         match self.lines.iter_mut().find(|(l, _)| *l == label) {
@@ -151,5 +155,25 @@ impl FileSource {
     /// Saves the offsets (before the source is dropped on a reload).
     pub fn save(&self) -> io::Result<()> {
         self.follower.save_state()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refused_hosts_and_stats_are_counted_apart_from_the_lines() {
+        let mut counts = PollCounts::default();
+        for outcome in [
+            LineOutcome::RefusedHost,
+            LineOutcome::Recorded { refused_stats: 2 },
+            LineOutcome::RefusedHost,
+            LineOutcome::Skipped("no_host"),
+        ] {
+            counts.add(outcome);
+        }
+        assert_eq!((counts.refused_hosts, counts.refused_stats), (2, 2));
+        assert_eq!(counts.lines, [("refused_host", 2), ("ok", 1), ("no_host", 1)]);
     }
 }

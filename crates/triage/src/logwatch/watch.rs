@@ -237,12 +237,7 @@ impl NodeWatch {
                     for (label, n) in counts.lines {
                         self.metrics.logwatch_lines.get_or_create(&KindLabel { kind: label.into() }).inc_by(n);
                     }
-                    if counts.refused_stats > 0 {
-                        self.metrics
-                            .logwatch_refused
-                            .get_or_create(&KindLabel { kind: "stat".into() })
-                            .inc_by(counts.refused_stats);
-                    }
+                    self.count_refused(counts.refused_hosts, counts.refused_stats);
                 }
                 Err(e) => {
                     self.metrics.logwatch_read_errors.inc();
@@ -281,6 +276,16 @@ impl NodeWatch {
         }
     }
 
+    /// Counts hosts refused by `max_hosts` and stats refused by `max_stats_per_host` in
+    /// `triage_logwatch_refused_total` (`kind="host"`, `kind="stat"`).
+    fn count_refused(&self, hosts: u64, stats: u64) {
+        for (kind, n) in [("host", hosts), ("stat", stats)] {
+            if n > 0 {
+                self.metrics.logwatch_refused.get_or_create(&KindLabel { kind: kind.into() }).inc_by(n);
+            }
+        }
+    }
+
     /// Records samples pushed by an agent: JSON lines (one flat or nested object per line)
     /// or one JSON array of objects.
     pub fn push(&self, bearer: Option<&str>, body: &[u8]) -> Result<PushReport, PushError> {
@@ -298,15 +303,23 @@ impl NodeWatch {
         let fields = SampleFields::default();
         let now_ms = self.clock.now().as_millisecond();
         let mut report = PushReport::default();
+        let (mut refused_hosts, mut refused_stats) = (0, 0);
         {
             let mut series = self.series.lock();
             for line in lines {
                 match ingest_line(&parser, &fields, &line, now_ms, &mut series) {
-                    LineOutcome::Recorded { .. } => report.accepted += 1,
-                    other => *report.skipped.entry(other.label()).or_default() += 1,
+                    LineOutcome::Recorded { refused_stats: n } => {
+                        report.accepted += 1;
+                        refused_stats += n as u64;
+                    }
+                    other => {
+                        refused_hosts += u64::from(other == LineOutcome::RefusedHost);
+                        *report.skipped.entry(other.label()).or_default() += 1;
+                    }
                 }
             }
         }
+        self.count_refused(refused_hosts, refused_stats);
         self.metrics.logwatch_lines.get_or_create(&KindLabel { kind: "ok".into() }).inc_by(report.accepted);
         for (label, n) in &report.skipped {
             self.metrics.logwatch_lines.get_or_create(&KindLabel { kind: (*label).into() }).inc_by(*n);

@@ -17,7 +17,7 @@ use triage_core::outage::gocdb::parse_gocdb_downtimes;
 use triage_core::outage::record::Outage;
 use triage_core::outage::ssb::ParseLimits;
 
-use crate::ggus_fetch::{GgusAuth, GgusEndpoint, GgusFetchError, build_client, fetch_document, fetch_ggus};
+use crate::ggus_fetch::{GgusAuth, GgusEndpoint, GgusFetchError, SourceKind, build_client, fetch_document, fetch_ggus};
 use crate::ssb_source::{
     InfluxAccess, ServiceNowAuth, ServiceNowEndpoint, SsbEndpoint, fetch_servicenow, fetch_ssb, server_name,
 };
@@ -72,8 +72,8 @@ fn document_auth(auth: &SourceAuth) -> GgusAuth {
 
 /// An HTTP client with the source's timeout, its client certificate and, when given, its CA
 /// file as the only trusted roots.
-fn client_for(auth: &SourceAuth, timeout: Duration) -> Result<reqwest::Client, PollError> {
-    build_client(&document_auth(auth), auth.ca_file.as_deref().map(std::path::Path::new), timeout)
+fn client_for(kind: SourceKind, auth: &SourceAuth, timeout: Duration) -> Result<reqwest::Client, PollError> {
+    build_client(kind, &document_auth(auth), auth.ca_file.as_deref().map(std::path::Path::new), timeout)
         .map_err(|e| PollError::fetch(e.to_string()))
 }
 
@@ -94,7 +94,7 @@ pub async fn poll(source: &OutageSourceConfig, previous: &[Outage], now: Timesta
     let timeout =
         Duration::try_from(duration(source.timeout, SignedDuration::from_secs(30))).unwrap_or(Duration::from_secs(30));
     let max_bytes = source.max_bytes.unwrap_or(DEFAULT_MAX_BYTES);
-    let client = client_for(&source.auth, timeout)?;
+    let client = client_for(source.source_type.into(), &source.auth, timeout)?;
     let lookback = duration(source.lookback, SignedDuration::from_hours(24));
     let lookahead = duration(source.lookahead, SignedDuration::from_hours(24 * 7));
     match source.source_type {
@@ -128,7 +128,7 @@ pub async fn poll(source: &OutageSourceConfig, previous: &[Outage], now: Timesta
             Ok(Fetched { outages, tickets: Some(tickets) })
         }
         OutageSourceType::Gocdb => {
-            let body = fetch_document(&source.url, &document_auth(&source.auth), max_bytes, &client)
+            let body = fetch_document(SourceKind::Gocdb, &source.url, &document_auth(&source.auth), max_bytes, &client)
                 .await
                 .map_err(fetch_error)?;
             let downtimes = parse_gocdb_downtimes(&body, max_bytes)
