@@ -13,6 +13,7 @@
 #
 # usage: bench/scaleout.sh [loadgen run options, default --alerts 200000 --batch 500 --concurrency 4]
 # env:   TRIAGE_BIN  a triage binary to measure instead of building this tree's
+#        CONFIGS     the configurations to run, default "sqlite pg-js-x1 pg-js-x2"
 # needs: postgresql (15), nats-server, run as root (PostgreSQL runs as the postgres user)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -116,13 +117,13 @@ start_triage() {
 }
 
 declare -A urls
-configs=(sqlite pg-js-x1 pg-js-x2)
+read -r -a configs <<<"${CONFIGS:-sqlite pg-js-x1 pg-js-x2}"
 for config in "${configs[@]}"; do
     echo "== $config" >&2
     case "$config" in
     sqlite)
         start_triage sqlite
-        wait_url sqlite "$last_pid" "$last_url/metrics" "triage_engine_leader 1"
+        wait_url sqlite "$last_pid" "$last_url/-/ready" "OK"
         urls[$config]="--url $last_url"
         ;;
     pg-js-*)
