@@ -65,6 +65,9 @@ pub enum Command {
     /// Drop the outages of every source not named (those no longer configured); answered
     /// once committed.
     RetainSources(std::collections::BTreeSet<String>, oneshot::Sender<Result<(), String>>),
+    /// A step of the checkpoint in progress is done: write the next; or it failed, and gives
+    /// back what it was to write.
+    CheckpointStep(Option<(Vec<Fingerprint>, Vec<StateChange>)>),
     /// Store a named state value; answered once committed.
     PutState(&'static str, String, String, oneshot::Sender<Result<(), String>>),
 }
@@ -197,6 +200,8 @@ pub fn spawn(
         dirty: replayed.dirty,
         changes: replayed.changes,
         logged_bytes: 0,
+        checkpointing: None,
+        checkpoint_due: false,
         next_outbox_id: outbox_max_id + 1,
         mirror,
         turn: Turn::default(),
@@ -221,6 +226,10 @@ struct Loop {
     changes: Vec<StateChange>,
     /// Bytes logged since the last checkpoint.
     logged_bytes: usize,
+    /// The checkpoint being written in steps.
+    checkpointing: Option<crate::checkpoint::Pending>,
+    /// A checkpoint is to begin after this turn's commit.
+    checkpoint_due: bool,
     /// The id of the next outbox entry.
     next_outbox_id: i64,
     /// Wakes the silence mirror.
@@ -295,10 +304,7 @@ impl Loop {
                     self.handle(cmds);
                 }
                 _ = tokio::time::sleep(sleep) => {}
-                _ = checkpoints.tick() => {
-                    let writes = self.checkpoint();
-                    self.writer.submit(writes);
-                }
+                _ = checkpoints.tick() => self.checkpoint_due = true,
                 _ = housekeeping.tick() => {
                     let gc = last_gc.elapsed() >= Duration::from_secs(300);
                     if gc {
@@ -309,32 +315,100 @@ impl Loop {
             }
             self.tick();
             self.commit_turn();
+            if std::mem::take(&mut self.checkpoint_due) {
+                self.begin_checkpoint();
+            }
         }
         tracing::info!("engine loop stopped");
     }
 
-    /// The writes that bring the alerts table and history up to date and trim the log.
+    /// The writes that bring the alerts table and history up to date and trim the log, at
+    /// once (at stop, and before garbage collection); takes over a checkpoint in progress.
     fn checkpoint(&mut self) -> Vec<Write> {
         let last = self.next_seq - 1;
-        if self.dirty.is_empty() && self.changes.is_empty() && self.checkpointed_seq == last {
-            return Vec::new();
+        let mut pending = match self.checkpointing.take() {
+            Some(mut p) => {
+                p.absorb(&mut self.dirty, &mut self.changes, last);
+                p
+            }
+            None if self.dirty.is_empty() && self.changes.is_empty() && self.checkpointed_seq == last => {
+                return Vec::new();
+            }
+            None => crate::checkpoint::Pending::new(&mut self.dirty, &mut self.changes, last),
+        };
+        let (fps, changes) = pending.next_step(usize::MAX);
+        let mut writes = self.checkpoint_writes(&fps, &changes);
+        writes.push(Write::TrimLog(last));
+        self.checkpointed_seq = last;
+        self.logged_bytes = 0;
+        writes
+    }
+
+    /// Begins a checkpoint written in steps, unless one is in progress or nothing changed.
+    fn begin_checkpoint(&mut self) {
+        let last = self.next_seq - 1;
+        if self.checkpointing.is_some()
+            || (self.dirty.is_empty() && self.changes.is_empty() && self.checkpointed_seq == last)
+        {
+            return;
         }
+        self.logged_bytes = 0;
+        self.checkpointing = Some(crate::checkpoint::Pending::new(&mut self.dirty, &mut self.changes, last));
+        self.step_checkpoint();
+    }
+
+    /// Writes the next step of the checkpoint in progress; once all is written, trims the log.
+    fn step_checkpoint(&mut self) {
+        let Some(mut pending) = self.checkpointing.take() else { return };
+        if pending.is_written() {
+            self.checkpointed_seq = pending.upto;
+            self.writer.submit(vec![Write::TrimLog(pending.upto)]);
+            return;
+        }
+        let (fps, changes) = pending.next_step(crate::checkpoint::CHUNK);
+        let writes = self.checkpoint_writes(&fps, &changes);
+        self.checkpointing = Some(pending);
+        let committed = self.writer.commit(writes);
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let failed = match committed.await {
+                Ok(()) => None,
+                Err(e) => {
+                    tracing::error!(error = %e, "a checkpoint step failed; the ingest log keeps the batches");
+                    Some((fps, changes))
+                }
+            };
+            let _ = tx.send(Command::CheckpointStep(failed)).await;
+        });
+    }
+
+    /// Gives up the checkpoint in progress after a failed step: what it had left to write, and
+    /// what the failed step was to write, are changed again; the log is not trimmed.
+    fn abandon_checkpoint(&mut self, (fps, changes): (Vec<Fingerprint>, Vec<StateChange>)) {
+        self.dirty.extend(fps);
+        let mut back = changes;
+        if let Some(p) = self.checkpointing.take() {
+            self.dirty.extend(p.alerts);
+            back.extend(p.changes);
+        }
+        back.append(&mut self.changes);
+        self.changes = back;
+    }
+
+    /// The writes of the current state of `fps` and of the history entries `changes`.
+    fn checkpoint_writes(&self, fps: &[Fingerprint], changes: &[StateChange]) -> Vec<Write> {
         let started = Instant::now();
         let engine = self.shared.engine.read();
-        let alerts: Vec<Arc<Alert>> = self.dirty.drain().filter_map(|fp| engine.alert(fp).cloned()).collect();
-        let changes = std::mem::take(&mut self.changes);
-        let labels = labels_json(&engine, &changes);
+        let alerts: Vec<Arc<Alert>> = fps.iter().filter_map(|fp| engine.alert(*fp).cloned()).collect();
+        let labels = labels_json(&engine, changes);
         drop(engine);
-        let mut writes = Vec::with_capacity(3);
+        let mut writes = Vec::with_capacity(2);
         if !alerts.is_empty() {
             writes.push(Write::Alerts(alerts));
         }
         if !changes.is_empty() {
-            writes.push(Write::Transitions(transitions(&changes, &labels)));
+            writes.push(Write::Transitions(transitions(changes, &labels)));
         }
-        writes.push(Write::TrimLog(last));
-        self.checkpointed_seq = last;
-        self.logged_bytes = 0;
         self.shared.metrics.observe_stage("checkpoint", started.elapsed().as_secs_f64());
         writes
     }
@@ -411,6 +485,14 @@ impl Loop {
                         };
                         let _ = done.send(res);
                     });
+                }
+                Command::CheckpointStep(failed) => {
+                    drop(engine);
+                    match failed {
+                        None => self.step_checkpoint(),
+                        Some(back) => self.abandon_checkpoint(back),
+                    }
+                    engine = self.shared.engine.write();
                 }
                 Command::Reload(setup, done) => {
                     engine.reload(*setup, now);
@@ -498,7 +580,7 @@ impl Loop {
             ));
         }
         if self.logged_bytes > CHECKPOINT_BYTES {
-            writes.extend(self.checkpoint());
+            self.checkpoint_due = true;
         }
         self.shared.metrics.observe_stage("ingest", started.elapsed().as_secs_f64());
         // Committed after this turn's tick, together with the notifications it causes.

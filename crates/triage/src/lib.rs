@@ -6,6 +6,7 @@ pub mod anomaly_cli;
 pub mod anomaly_source;
 pub mod api;
 pub mod app;
+pub mod checkpoint;
 pub mod classification;
 pub mod classify_cli;
 pub mod cli;
