@@ -73,6 +73,7 @@ fn content() -> EmailContent {
                 body: series_csv(&series),
             },
         ],
+        notification_key: None,
     }
 }
 

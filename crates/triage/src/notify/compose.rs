@@ -140,7 +140,7 @@ pub fn email_content(ch: &EmailChannel, renderer: &Renderer, view: &View) -> (Em
         .collect();
     let text = Some(f.get("text")).filter(|t| !t.trim().is_empty());
     let html = Some(f.get("html")).filter(|t| !t.trim().is_empty());
-    let content = EmailContent { subject, headers, text, html, attachments: Vec::new() };
+    let content = EmailContent { subject, headers, text, html, attachments: Vec::new(), notification_key: None };
     (content, f.warnings)
 }
 

@@ -125,6 +125,10 @@ pub struct EmailContent {
     pub html: Option<String>,
     /// Files attached after the text.
     pub attachments: Vec<Attachment>,
+    /// The notification's idempotency key: the Message-ID is made of it (at the sender's
+    /// domain), so that a second delivery of one notification has the Message-ID of the
+    /// first; a random Message-ID when absent.
+    pub notification_key: Option<String>,
 }
 
 impl EmailTarget {
@@ -135,8 +139,9 @@ impl EmailTarget {
         let to = self.recipients()?;
         let envelope = Envelope::new(Some(from.email.clone()), to.iter().map(|m| m.email.clone()).collect())
             .map_err(|e| permanent(format!("invalid e-mail envelope: {e}")))?;
+        let message_id = content.notification_key.as_ref().map(|k| format!("<{k}.triage@{}>", from.email.domain()));
         let mut builder =
-            Message::builder().from(from).subject(content.subject.clone()).message_id(None).envelope(envelope);
+            Message::builder().from(from).subject(content.subject.clone()).message_id(message_id).envelope(envelope);
         for mailbox in to {
             builder = builder.to(mailbox);
         }
@@ -592,6 +597,7 @@ mod tests {
                     body: b"series,timestamp,value\n".to_vec(),
                 },
             ],
+            notification_key: None,
         }
     }
 
@@ -615,6 +621,18 @@ mod tests {
         assert_eq!(header_lines(&raw, "Date").len(), 1);
         assert_eq!(header_lines(&raw, "Message-ID").len(), 1);
         assert_eq!(header_lines(&raw, "X-Triage-Group"), ["X-Triage-Group: {}:{alertname=\"HighLoad\"}"]);
+    }
+
+    #[test]
+    fn the_message_id_comes_from_the_notification_key() {
+        let mut c = content();
+        c.notification_key = Some("00ff00ff00ff00ff".into());
+        let first = formatted(&target(), &c);
+        let again = formatted(&target(), &c);
+        assert_eq!(header_lines(&first, "Message-ID"), ["Message-ID: <00ff00ff00ff00ff.triage@example.org>"]);
+        assert_eq!(header_lines(&first, "Message-ID"), header_lines(&again, "Message-ID"));
+        let random = formatted(&target(), &content());
+        assert_ne!(header_lines(&random, "Message-ID"), header_lines(&first, "Message-ID"));
     }
 
     #[test]

@@ -205,6 +205,7 @@ impl Notifiers {
             }
             Target::Email(ch) => {
                 let (mut content, mut warnings) = compose::email_content(ch, &renderer, &view());
+                content.notification_key = Some(out.idempotency_key());
                 if let Some(plot) = &ch.plot {
                     let (files, w) = compose::email_attachments(&self.client, &self.node_series, plot, out).await;
                     content.attachments = files;
