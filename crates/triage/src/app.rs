@@ -237,9 +237,8 @@ pub async fn start(
 ) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     // Checked before anything else, so that a bad file stops the start on every role.
-    let (_, config) = load_config(opts.config.as_deref()).map_err(anyhow::Error::msg)?;
-    build_setup(&config).map_err(anyhow::Error::msg)?;
-    build_targets(&config, opts.notify_timeout).map_err(anyhow::Error::msg)?;
+    let checked = Checked::load(&opts).map_err(anyhow::Error::msg)?;
+    let resolve_timeout = checked.config.resolve_timeout();
     let metrics = Arc::new(Metrics::new());
     let store = Arc::new(
         StoreBackend::open(opts.store.as_ref(), &opts.data_dir, opts.durability).await.context("opening the store")?,
@@ -259,7 +258,7 @@ pub async fn start(
         bus: bus.clone(),
         metrics: Arc::clone(&metrics),
         clock: Arc::clone(&clock),
-        resolve_timeout: config.resolve_timeout(),
+        resolve_timeout,
         max_body: opts.max_body_bytes,
         own_url: own_url.clone(),
     });
@@ -269,7 +268,7 @@ pub async fn start(
     let parts = EngineParts { opts: opts.clone(), store: Arc::clone(&store), metrics, clock, bus, addr };
     let campaign = match pg {
         None => {
-            let (a, router) = activate(parts, Leadership::sole()).await?;
+            let (a, router) = activate(parts, checked, Leadership::sole()).await?;
             front.serve_locally(router);
             active.store(Some(Arc::new(a)));
             None
@@ -297,7 +296,15 @@ pub async fn start(
                         on_loss.send_replace(Some("this process lost the engine lease".into()));
                     }
                 });
-                match activate(parts, Leadership::leased(held)).await {
+                // The file is read again: it may have changed while this process stood by.
+                let checked = match Checked::load(&parts.opts) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        fatal_tx.send_replace(Some(format!("the configuration at takeover: {e}")));
+                        return;
+                    }
+                };
+                match activate(parts, checked, Leadership::leased(held)).await {
                     Ok((a, router)) => {
                         front.serve_locally(router);
                         active.store(Some(Arc::new(a)));
@@ -339,6 +346,23 @@ pub async fn start(
     Ok(Running { addr, active, lease, fatal, campaign, stop: Some(stop_tx), task })
 }
 
+/// The configuration file as read, and what it builds: checked before the server starts.
+struct Checked {
+    yaml: String,
+    config: Config,
+    setup: triage_core::engine::Setup,
+    built: crate::setup::Built,
+}
+
+impl Checked {
+    fn load(opts: &ServeOptions) -> Result<Checked, String> {
+        let (yaml, config) = load_config(opts.config.as_deref())?;
+        let setup = build_setup(&config)?;
+        let built = build_targets(&config, opts.notify_timeout)?;
+        Ok(Checked { yaml, config, setup, built })
+    }
+}
+
 /// What starting the engine needs.
 struct EngineParts {
     opts: ServeOptions,
@@ -352,12 +376,10 @@ struct EngineParts {
 /// Loads the store, starts the engine and everything around it (notifiers, pollers, node
 /// monitoring, anomaly detection, the ingest bus consumer), and returns it with the router
 /// that serves the API from it.
-async fn activate(p: EngineParts, leadership: Leadership) -> anyhow::Result<(Active, axum::Router)> {
+async fn activate(p: EngineParts, checked: Checked, leadership: Leadership) -> anyhow::Result<(Active, axum::Router)> {
     let EngineParts { opts, store, metrics, clock, bus, addr } = p;
+    let Checked { yaml, config, setup, built } = checked;
     let started = clock.now();
-    let (yaml, config) = load_config(opts.config.as_deref()).map_err(anyhow::Error::msg)?;
-    let setup = build_setup(&config).map_err(anyhow::Error::msg)?;
-    let built = build_targets(&config, opts.notify_timeout).map_err(anyhow::Error::msg)?;
     let node_series: SharedSeries = Arc::default();
     let nodewatch = NodeWatch::new(Arc::clone(&node_series), Arc::clone(&metrics), Arc::clone(&clock));
     nodewatch.configure(&config).map_err(anyhow::Error::msg)?;

@@ -331,9 +331,7 @@ impl Loop {
                 p.absorb(&mut self.dirty, &mut self.changes, last);
                 p
             }
-            None if self.dirty.is_empty() && self.changes.is_empty() && self.checkpointed_seq == last => {
-                return Vec::new();
-            }
+            None if self.up_to_date() => return Vec::new(),
             None => crate::checkpoint::Pending::new(&mut self.dirty, &mut self.changes, last),
         };
         let (fps, changes) = pending.next_step(usize::MAX);
@@ -344,14 +342,18 @@ impl Loop {
         writes
     }
 
+    /// Whether the store has everything: nothing changed, nothing logged since the last
+    /// checkpoint.
+    fn up_to_date(&self) -> bool {
+        self.dirty.is_empty() && self.changes.is_empty() && self.checkpointed_seq == self.next_seq - 1
+    }
+
     /// Begins a checkpoint written in steps, unless one is in progress or nothing changed.
     fn begin_checkpoint(&mut self) {
-        let last = self.next_seq - 1;
-        if self.checkpointing.is_some()
-            || (self.dirty.is_empty() && self.changes.is_empty() && self.checkpointed_seq == last)
-        {
+        if self.checkpointing.is_some() || self.up_to_date() {
             return;
         }
+        let last = self.next_seq - 1;
         self.logged_bytes = 0;
         self.checkpointing = Some(crate::checkpoint::Pending::new(&mut self.dirty, &mut self.changes, last));
         self.step_checkpoint();

@@ -175,18 +175,7 @@ impl Front {
             Err(_) => return too_large(self.max_body),
         };
         let now = self.clock.now();
-        let result = async {
-            let (valid, errors) = crate::api::alerts::validate(Some(&self.metrics), &body, now, self.resolve_timeout)?;
-            if !valid.is_empty() {
-                bus.publish(body.clone(), now).await?;
-            }
-            if !errors.is_empty() {
-                return Err(crate::api::error::ApiError::BadRequest(errors.join("; ")));
-            }
-            Ok(StatusCode::OK)
-        }
-        .await;
-        result.into_response()
+        bus.accept(&self.metrics, body, now, self.resolve_timeout).await.map(|()| StatusCode::OK).into_response()
     }
 
     /// Sends the request on to the process running the engine and its answer back.

@@ -86,6 +86,26 @@ impl IngestBus {
         Ok(())
     }
 
+    /// Checks a posted body (counted in `metrics`) and publishes it when it has a valid alert,
+    /// so the client hears about invalid alerts (400 naming each) while the valid ones go on;
+    /// the engine that consumes the batch checks it again.
+    pub async fn accept(
+        &self,
+        metrics: &crate::metrics::Metrics,
+        body: Bytes,
+        now: Timestamp,
+        resolve_timeout: jiff::SignedDuration,
+    ) -> Result<(), ApiError> {
+        let (valid, errors) = crate::api::alerts::validate(Some(metrics), &body, now, resolve_timeout)?;
+        if !valid.is_empty() {
+            self.publish(body, now).await?;
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::BadRequest(errors.join("; ")));
+        }
+        Ok(())
+    }
+
     /// Consumes the stream into `engine` until the task is aborted.
     pub fn spawn_consumer(
         &self,

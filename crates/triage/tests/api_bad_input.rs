@@ -1,34 +1,18 @@
 //! Bad input to the API gets a clear message and Alertmanager's status code, and changes
 //! nothing stored. Runs the real server in-process on port 0.
 
+mod support;
+
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::{Value, json};
-use triage::app::{Running, ServeOptions, start};
-use triage::clock::SystemClock;
-use triage::store::sqlite::Durability;
+use support::in_process::{serve, serve_options};
+use triage::app::Running;
 
 async fn boot(dir: &Path, max_body: usize) -> Running {
-    let opts = ServeOptions {
-        config: None,
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.to_path_buf(),
-        store: None,
-        external_url: None,
-        max_body_bytes: max_body,
-        durability: Durability::Full,
-        notify_timeout: Duration::from_secs(2),
-        web: Default::default(),
-        ingest_nats: None,
-        role: Default::default(),
-        advertise_url: None,
-        engine_lease: std::time::Duration::from_secs(5),
-        external_pollers: false,
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    start(opts, listener, Arc::new(SystemClock)).await.unwrap()
+    let mut opts = serve_options(None, dir.to_path_buf());
+    opts.max_body_bytes = max_body;
+    serve(opts).await
 }
 
 async fn post(base: &str, path: &str, body: impl Into<reqwest::Body>) -> (u16, String) {

@@ -5,14 +5,13 @@
 //! ids), an oversized one 413, an unconfigured source 404 naming the configured ones, and none
 //! of them changes anything; `DELETE` drops what a source holds.
 
+mod support;
+
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::{Value, json};
-use triage::app::{Running, ServeOptions, start};
-use triage::clock::SystemClock;
-use triage::store::sqlite::Durability;
+use support::in_process::{serve, serve_options};
+use triage::app::Running;
 
 const MAX_BODY: usize = 64 * 1024;
 
@@ -30,24 +29,10 @@ fn config(dir: &Path) -> std::path::PathBuf {
 }
 
 async fn boot(dir: &Path) -> Running {
-    let opts = ServeOptions {
-        config: Some(config(dir)),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.join("data"),
-        store: None,
-        external_url: None,
-        max_body_bytes: MAX_BODY,
-        durability: Durability::Full,
-        notify_timeout: Duration::from_secs(2),
-        web: Default::default(),
-        ingest_nats: None,
-        role: Default::default(),
-        advertise_url: None,
-        engine_lease: std::time::Duration::from_secs(5),
-        external_pollers: true,
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    start(opts, listener, Arc::new(SystemClock)).await.unwrap()
+    let mut opts = serve_options(Some(config(dir)), dir.join("data"));
+    opts.max_body_bytes = MAX_BODY;
+    opts.external_pollers = true;
+    serve(opts).await
 }
 
 async fn call(base: &str, method: reqwest::Method, path: &str, body: impl Into<reqwest::Body>) -> (u16, String) {

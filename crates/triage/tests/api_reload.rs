@@ -1,12 +1,10 @@
 //! `POST /-/reload`: a valid configuration takes effect, an invalid one is refused with every
 //! problem named and the running configuration stays.
 
-use std::sync::Arc;
-use std::time::Duration;
+mod support;
 
 use serde_json::Value;
-use triage::app::{ServeOptions, start};
-use triage::clock::SystemClock;
+use support::in_process::{serve, serve_options};
 use triage::store::sqlite::Durability;
 
 const GOOD: &str = "route:\n  receiver: a\nreceivers:\n  - name: a\n";
@@ -23,24 +21,9 @@ async fn reload_swaps_a_valid_config_and_keeps_the_running_one_otherwise() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("alertmanager.yml");
     std::fs::write(&config, GOOD).unwrap();
-    let opts = ServeOptions {
-        config: Some(config.clone()),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.path().join("data"),
-        store: None,
-        external_url: None,
-        max_body_bytes: 1 << 20,
-        durability: Durability::Normal,
-        notify_timeout: Duration::from_secs(2),
-        web: Default::default(),
-        ingest_nats: None,
-        role: Default::default(),
-        advertise_url: None,
-        engine_lease: Duration::from_secs(5),
-        external_pollers: false,
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let srv = start(opts, listener, Arc::new(SystemClock)).await.unwrap();
+    let mut opts = serve_options(Some(config.clone()), dir.path().join("data"));
+    opts.durability = Durability::Normal;
+    let srv = serve(opts).await;
     let base = format!("http://{}", srv.addr);
     let client = reqwest::Client::new();
     assert_eq!(receivers(&base).await, ["a"]);

@@ -42,10 +42,11 @@ async fn one_holder_at_a_time_and_a_deposed_holder_cannot_commit() {
     assert_eq!((leader.url.as_str(), leader.term), ("http://a:9093", 1));
     assert_eq!(lease::try_acquire(b.pool(), &candidate("b", ttl)).await.unwrap(), None, "b must wait");
 
-    // `a` stalls (no renewal, no commit) beyond its lease: `b` wins term 2.
-    tokio::time::sleep(ttl + Duration::from_millis(300)).await;
+    // `a` stalls (no renewal, no commit): `b` wins term 2 once the lease has expired.
+    let held_b = tokio::time::timeout(Duration::from_secs(30), lease::campaign(b.pool(), candidate("b", ttl)))
+        .await
+        .expect("b wins the expired lease");
     assert!(!Leadership::leased(Arc::clone(&held_a)).may_act(), "a's own view ran out before b could win");
-    let held_b = lease::campaign(b.pool(), candidate("b", ttl)).await;
     assert_eq!(held_b.term(), 2);
     b.fence_with(Arc::clone(&held_b));
 

@@ -41,16 +41,8 @@ pub async fn post(State(st): State<AppState>, body: Bytes) -> Result<StatusCode,
     match &st.bus {
         None => ingest(&st.engine, body, resolve_timeout).await?,
         Some(bus) => {
-            // Checked here, so the client hears about invalid alerts; the engine that
-            // consumes the batch checks it again.
             let now = st.engine.shared.clock.now();
-            let (valid, errors) = validate(Some(&st.engine.shared.metrics), &body, now, resolve_timeout)?;
-            if !valid.is_empty() {
-                bus.publish(body, now).await?;
-            }
-            if !errors.is_empty() {
-                return Err(ApiError::BadRequest(errors.join("; ")));
-            }
+            bus.accept(&st.engine.shared.metrics, body, now, resolve_timeout).await?;
         }
     }
     Ok(StatusCode::OK)

@@ -8,6 +8,7 @@
 
 pub mod amtool;
 pub mod api;
+pub mod in_process;
 pub mod nats;
 pub mod peer;
 pub mod postgres;
