@@ -21,6 +21,7 @@ pub mod labels;
 pub mod logline;
 pub mod matcher;
 pub mod nodewatch;
+pub mod notify;
 pub mod outage;
 pub mod payload;
 pub mod pipeline;
