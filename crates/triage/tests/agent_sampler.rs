@@ -5,7 +5,7 @@ use std::fs;
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
-use triage::agent::{ProcFs, Sample, SampleWriter, Sampler, SamplerConfig, ServiceCheck};
+use triage::cli::agent::{ProcFs, Sample, SampleWriter, Sampler, SamplerConfig, ServiceCheck};
 
 fn real_meminfo_kib(key: &str) -> u64 {
     let text = fs::read_to_string("/proc/meminfo").unwrap();

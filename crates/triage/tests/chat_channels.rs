@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::recorder::{Recorder, Reply};
+use triage::net::secret::SecretSource;
 use triage::notify::DeliveryError;
 use triage::notify::mattermost::{self, MattermostMessage, MattermostTarget};
-use triage::notify::secret::SecretSource;
 use triage::notify::slack::{self, SlackField, SlackMessage, SlackTarget};
 
 fn client() -> reqwest::Client {

@@ -6,8 +6,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
-use triage::client::model::{AlertView, GroupView};
-use triage::client::top::{App, Mode, draw, on_key};
+use triage::cli::client::model::{AlertView, GroupView};
+use triage::cli::client::top::{App, Mode, draw, on_key};
 
 const NOW: &str = "2026-12-06T10:00:00Z";
 

@@ -11,10 +11,10 @@ mod support;
 use std::time::Duration;
 
 use mail_parser::{MessageParser, MimeHeaders};
+use triage::net::secret::SecretSource;
 use triage::notify::DeliveryError;
 use triage::notify::attach::{Series, fetch_series, plot_png, series_csv};
 use triage::notify::email::{Attachment, EmailContent, EmailTarget, EmailTls};
-use triage::notify::secret::SecretSource;
 
 use support::smtp::{
     Account, AiosmtpdMode, ImplicitTlsServer, Security, TestCert, have_aiosmtpd, start_aiosmtpd, start_mailin,

@@ -1,4 +1,4 @@
-//! GGUS fetching (`triage::ggus_fetch`) against in-process servers serving the real GGUS export
+//! GGUS fetching (`triage::sources::outages::ggus`) against in-process servers serving the real GGUS export
 //! of `testdata/ggus/`: an HTTPS server that requires a client certificate signed by a test
 //! CA (fetched with a certificate and key, and with a proxy-format file; refused without a
 //! certificate), a plain-HTTP server that requires a bearer token, and failing servers. Every
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use triage::ggus_fetch::{
+use triage::sources::outages::ggus::{
     GgusAuth, GgusEndpoint, GgusFetchError, SourceKind, build_client, fetch_document, fetch_ggus,
 };
 use triage_core::outage::ggus::{GgusField, GgusFormat, GgusLimits, GgusTicket, parse_ggus};

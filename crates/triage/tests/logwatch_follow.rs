@@ -7,7 +7,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use triage::logwatch::{FollowOptions, FollowStats, Follower};
+use triage::sources::logwatch::{FollowOptions, FollowStats, Follower};
 
 fn append(path: &Path, bytes: &[u8]) {
     OpenOptions::new().create(true).append(true).open(path).unwrap().write_all(bytes).unwrap();

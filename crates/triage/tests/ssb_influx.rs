@@ -1,4 +1,4 @@
-//! SSB outage fetching (`triage::ssb_source`) against a real InfluxDB 1.x loaded with outage
+//! SSB outage fetching (`triage::sources::outages::ssb`) against a real InfluxDB 1.x loaded with outage
 //! points in MONIT's schema, against in-process stand-ins for a Grafana datasource proxy and
 //! ServiceNow's table API, and against failing servers: every failure is one clear line naming
 //! the server, never a panic, and never shows a password or token.
@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use triage::ssb_source::{InfluxAccess, SsbEndpoint, fetch_ssb};
+use triage::sources::outages::ssb::{InfluxAccess, SsbEndpoint, fetch_ssb};
 use triage_core::outage::record::{Outage, OutageKind, OutageScope};
 use triage_core::outage::ssb::ParseLimits;
 
@@ -300,7 +300,7 @@ async fn grafana_proxy_path_sends_the_bearer_token_and_reads_the_recorded_answer
 
 #[tokio::test]
 async fn servicenow_path_reads_outage_records_with_basic_auth() {
-    use triage::ssb_source::{ServiceNowAuth, ServiceNowEndpoint, fetch_servicenow};
+    use triage::sources::outages::ssb::{ServiceNowAuth, ServiceNowEndpoint, fetch_servicenow};
     let stand_in =
         stand_ins::ServiceNow::start("svc-triage", "sn-pass-31337", testdata("ssb/servicenow_outages_answer.json"))
             .await;

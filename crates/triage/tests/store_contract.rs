@@ -16,7 +16,7 @@ use std::sync::Arc;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use support::postgres::{PgServer, have_postgres};
-use triage::outbox::{OutboxEntry, OutboxState, OutboxUpdate};
+use triage::store::outbox::{OutboxEntry, OutboxState, OutboxUpdate};
 use triage::store::sqlite::Durability;
 use triage::store::url::StoreUrl;
 use triage::store::{

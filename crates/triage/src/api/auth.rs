@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use parking_lot::Mutex;
 
-use crate::web_config::{RateLimit, Scope, WebConfig};
+use crate::config::web::{RateLimit, Scope, WebConfig};
 
 /// Clients remembered by the rate limiter before it starts afresh.
 const MAX_CLIENTS: usize = 10_000;

@@ -59,3 +59,15 @@ pub async fn count_requests(req: Request, next: Next) -> Response {
     tracing::debug!(%method, %path, status = resp.status().as_u16(), "request");
     resp
 }
+
+impl From<crate::ingest::IngestError> for ApiError {
+    fn from(e: crate::ingest::IngestError) -> ApiError {
+        use crate::ingest::IngestError;
+        match e {
+            IngestError::Parse(m) => ApiError::Parse(m),
+            IngestError::Required(m) => ApiError::Required(m),
+            IngestError::Invalid(m) => ApiError::BadRequest(m),
+            IngestError::Engine(m) => ApiError::Internal(m),
+        }
+    }
+}

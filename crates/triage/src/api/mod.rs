@@ -27,9 +27,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::app::{Reloader, Runtime};
+use crate::config::runtime::{Reloader, Runtime};
 use crate::engine::EngineHandle;
-use crate::logwatch::watch::NodeWatch;
+use crate::sources::logwatch::watch::NodeWatch;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -43,7 +43,7 @@ pub struct AppState {
     /// Node monitoring: pushed samples and the hosts' series.
     pub nodewatch: Arc<NodeWatch>,
     /// The ingest bus posted alerts go through, when triage runs as several processes.
-    pub bus: Option<crate::ingest_bus::IngestBus>,
+    pub bus: Option<crate::ingest::bus::IngestBus>,
 }
 
 /// The router, with request bodies limited to `max_body` bytes (413 beyond).

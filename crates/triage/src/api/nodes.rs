@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::AppState;
-use crate::logwatch::watch::PushError;
+use crate::sources::logwatch::watch::PushError;
 
 /// Records pushed samples; answers with the count accepted and skipped by reason.
 pub async fn push(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {

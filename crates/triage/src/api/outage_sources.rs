@@ -1,4 +1,4 @@
-//! A source's outages put from outside (`triage poll` processes, see `crate::poll_cli`):
+//! A source's outages put from outside (`triage poll` processes, see `crate::cli::poll`):
 //!
 //! - `PUT /api/v2/outages/sources/{name}`: a JSON array of outages (the form the store keeps
 //!   as a source's last good state) replaces the configured source `name`'s outages, exactly

@@ -121,7 +121,7 @@ pub async fn notifications(
 pub async fn deliveries(
     State(st): State<AppState>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Vec<crate::outbox::OutboxRow>>, ApiError> {
+) -> Result<Json<Vec<crate::store::outbox::OutboxRow>>, ApiError> {
     let mut limit = 1000;
     let mut state = None;
     for (k, v) in pairs(raw.as_deref()) {
@@ -129,7 +129,7 @@ pub async fn deliveries(
             "limit" => limit = v.parse().map_err(|_| ApiError::BadRequest(format!("invalid limit {v:?}")))?,
             "state" => {
                 state = Some(
-                    crate::outbox::OutboxState::parse(&v)
+                    crate::store::outbox::OutboxState::parse(&v)
                         .ok_or_else(|| ApiError::BadRequest(format!("invalid state {v:?}")))?,
                 )
             }

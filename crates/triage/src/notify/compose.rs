@@ -11,12 +11,12 @@ use triage_core::truncate::{Markup, truncate};
 use triage_core::nodewatch::rules::{SOURCE_LABEL, SOURCE_VALUE, THRESHOLD_ANNOTATION};
 use triage_core::series::Series;
 
+use super::SharedSeries;
 use super::attach;
 use super::email::{Attachment, EmailContent, EmailTarget};
 use super::mattermost::{MattermostMessage, MattermostTarget};
 use super::slack::{SlackField, SlackMessage, SlackTarget};
 use super::upstream::{ForwardedAlert, UpstreamTarget};
-use crate::logwatch::watch::SharedSeries;
 
 /// E-mail subjects are cut to this many characters.
 pub const MAX_SUBJECT_CHARS: usize = 255;

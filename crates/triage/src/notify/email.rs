@@ -26,7 +26,7 @@ use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, Certific
 use lettre::transport::smtp::extension::ClientId;
 
 use super::DeliveryError;
-use super::secret::SecretSource;
+use crate::net::secret::SecretSource;
 
 /// The port on which SMTP is spoken inside TLS from the first byte.
 const IMPLICIT_TLS_PORT: u16 = 465;

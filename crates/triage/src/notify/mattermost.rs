@@ -9,9 +9,9 @@ use serde_json::{Map, Value};
 use triage_core::truncate::Markup;
 
 use super::DeliveryError;
-use super::http_auth::HttpAuth;
-use super::secret::SecretSource;
 use super::slack::{incoming_webhook_outcome, limit, put, request_failed};
+use crate::net::http_auth::HttpAuth;
+use crate::net::secret::SecretSource;
 
 /// The text of a post: Mattermost's default maximum post size, in characters.
 pub const MAX_TEXT_CHARS: usize = 16383;
@@ -81,7 +81,7 @@ impl MattermostTarget {
         let body = serde_json::to_vec(&msg.limited().to_json())
             .map_err(|e| DeliveryError::Permanent(format!("mattermost: encoding message: {e}")))?;
         let url = self.url.resolve()?;
-        let resp = super::http_auth::authorize(client.post(url.as_str()), self.auth.as_ref())?
+        let resp = crate::net::http_auth::authorize(client.post(url.as_str()), self.auth.as_ref())?
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body)
             .send()

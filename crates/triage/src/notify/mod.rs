@@ -6,9 +6,7 @@
 pub mod attach;
 pub mod compose;
 pub mod email;
-pub mod http_auth;
 pub mod mattermost;
-pub mod secret;
 pub mod slack;
 pub mod upstream;
 pub mod webhook;
@@ -24,22 +22,10 @@ use triage_core::template::{Instruction, Renderer};
 
 use crate::clock::Clock;
 
-/// Why a delivery failed.
-#[derive(Debug, Clone, thiserror::Error)]
-#[non_exhaustive]
-pub enum DeliveryError {
-    /// Worth trying again (network error, 5xx, 429), optionally not before a delay.
-    #[error("{message}")]
-    Retryable {
-        /// What happened.
-        message: String,
-        /// A delay the server asked for (Retry-After).
-        after: Option<Duration>,
-    },
-    /// Trying again will not help (4xx, bad configuration).
-    #[error("{0}")]
-    Permanent(String),
-}
+/// The node series, shared with the e-mail plots.
+pub type SharedSeries = Arc<parking_lot::Mutex<triage_core::nodewatch::NodeSeries>>;
+
+pub use crate::net::retry::DeliveryError;
 
 /// One configured integration of a receiver.
 #[derive(Clone, Debug)]
@@ -97,7 +83,7 @@ pub struct Notifiers {
     renderer: ArcSwap<Renderer>,
     client: reqwest::Client,
     external_url: String,
-    node_series: crate::logwatch::watch::SharedSeries,
+    node_series: SharedSeries,
 }
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
@@ -111,7 +97,7 @@ impl Notifiers {
         renderer: Renderer,
         external_url: String,
         timeout: Duration,
-        node_series: crate::logwatch::watch::SharedSeries,
+        node_series: SharedSeries,
     ) -> Notifiers {
         let client = reqwest::Client::builder()
             .timeout(timeout)

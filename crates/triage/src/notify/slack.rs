@@ -16,8 +16,8 @@ use serde_json::{Map, Value};
 use triage_core::truncate::{Markup, truncate};
 
 use super::DeliveryError;
-use super::secret::SecretSource;
 use super::webhook::{classify, retry_after};
+use crate::net::secret::SecretSource;
 
 /// Attachment title: Slack shows it as one bold line; longer titles are cut to this many
 /// characters, as Alertmanager does for Slack.

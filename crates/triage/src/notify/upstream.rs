@@ -25,8 +25,8 @@ use triage_core::silence::{ApiMatcher, GettableSilence, PostableSilence, Silence
 use triage_core::time::format_go;
 
 use super::DeliveryError;
-use super::secret::SecretSource;
 use super::webhook::{classify, retry_after};
+use crate::net::secret::SecretSource;
 
 /// How much of a failed answer is read into the error message.
 const ERROR_TEXT_LIMIT: usize = 2048;
@@ -230,7 +230,7 @@ pub struct UpstreamTarget {
     /// Whether resolved alerts are forwarded; applied by the engine, like every integration's.
     pub send_resolved: bool,
     /// Credentials from `http_config`.
-    pub auth: Option<super::http_auth::HttpAuth>,
+    pub auth: Option<crate::net::http_auth::HttpAuth>,
 }
 
 impl fmt::Debug for UpstreamTarget {
@@ -330,7 +330,7 @@ impl UpstreamTarget {
 
     /// `request` with the configured credentials.
     pub fn authorized(&self, request: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder, DeliveryError> {
-        super::http_auth::authorize(request, self.auth.as_ref())
+        crate::net::http_auth::authorize(request, self.auth.as_ref())
     }
 
     /// `{base}/{segments...}`, each segment escaped.

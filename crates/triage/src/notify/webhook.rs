@@ -8,8 +8,8 @@ use triage_core::payload::WebhookMessage;
 use triage_core::template::Instruction;
 
 use super::DeliveryError;
-use super::http_auth::{HttpAuth, authorize};
-use super::secret::SecretSource;
+use crate::net::http_auth::{HttpAuth, authorize};
+use crate::net::secret::SecretSource;
 
 /// The header carrying [`Outgoing::idempotency_key`].
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";

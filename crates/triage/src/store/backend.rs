@@ -13,7 +13,7 @@ use super::{
     HistoryQuery, IncidentQuery, IncidentRow, Loaded, NotificationRecord, Store, StoreError, SuppressionQuery,
     SuppressionRow, Transition, Write,
 };
-use crate::outbox::{OutboxRow, OutboxState};
+use crate::store::outbox::{OutboxRow, OutboxState};
 
 /// One of the stores.
 #[derive(Clone, Debug)]

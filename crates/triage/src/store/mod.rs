@@ -8,6 +8,8 @@
 
 pub mod backend;
 pub mod lease;
+pub mod nflog;
+pub mod outbox;
 pub mod postgres;
 mod postgres_writes;
 pub mod sqlite;
@@ -131,9 +133,9 @@ pub enum Write {
     /// Record notification decisions.
     Notifications(Vec<NotificationRecord>),
     /// Enqueue a notification in the outbox.
-    OutboxPut(crate::outbox::OutboxEntry),
+    OutboxPut(crate::store::outbox::OutboxEntry),
     /// Change the state of an outbox entry.
-    OutboxUpdate(crate::outbox::OutboxUpdate),
+    OutboxUpdate(crate::store::outbox::OutboxUpdate),
     /// Drop closed outbox entries last changed before this time.
     OutboxPrune(Timestamp),
     /// Set (or, with `None`, delete) a named state value: namespace, key, JSON, when.
@@ -272,9 +274,9 @@ pub trait Store: Send + Sync + 'static {
     /// Reads outbox entries, newest first, optionally in one state only.
     fn outbox(
         &self,
-        state: Option<crate::outbox::OutboxState>,
+        state: Option<crate::store::outbox::OutboxState>,
         limit: u32,
-    ) -> impl Future<Output = Result<Vec<crate::outbox::OutboxRow>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<crate::store::outbox::OutboxRow>, StoreError>> + Send;
     /// Reads the named state values of a namespace, as (key, JSON), by key.
     fn states(&self, ns: &str) -> impl Future<Output = Result<Vec<(String, String)>, StoreError>> + Send;
     /// Reads incidents, newest first.

@@ -17,7 +17,7 @@ use super::{
     HistoryQuery, IncidentQuery, IncidentRow, Loaded, LoggedBatch, NotificationRecord, NotifyLogKey, Store, StoreError,
     SuppressionQuery, SuppressionRow, Transition, Write, from_micros, to_micros,
 };
-use crate::outbox::{OutboxRow, OutboxState};
+use crate::store::outbox::{OutboxRow, OutboxState};
 
 /// The schema, in order, with the same version numbers as SQLite's. Each entry runs once,
 /// recorded in `schema_version`.

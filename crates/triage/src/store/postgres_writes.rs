@@ -11,7 +11,7 @@ use sqlx::{AssertSqlSafe, PgConnection};
 
 use super::sqlite_rows::last_per_key;
 use super::{NotificationRecord, NotifyLogKey, StoreError, Write, to_micros};
-use crate::outbox::{OutboxEntry, OutboxUpdate};
+use crate::store::outbox::{OutboxEntry, OutboxUpdate};
 
 /// Rows per statement; the widest row here has 9 parameters, far under PostgreSQL's 65,535.
 const CHUNK: usize = 500;

@@ -10,7 +10,7 @@ use sqlx::{AssertSqlSafe, Row};
 use triage_core::{Alert, Fingerprint, LabelSet};
 
 use super::sqlite_rows as rows;
-use crate::outbox::{OutboxRow, OutboxState};
+use crate::store::outbox::{OutboxRow, OutboxState};
 
 use super::{
     HistoryQuery, IncidentQuery, IncidentRow, Loaded, LoggedBatch, NotificationRecord, NotifyLogKey, Store, StoreError,

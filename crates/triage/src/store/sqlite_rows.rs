@@ -9,7 +9,7 @@ use sqlx::{AssertSqlSafe, SqliteConnection};
 
 use super::sqlite::placeholders;
 use super::{NotificationRecord, NotifyLogKey, StoreError, to_micros};
-use crate::outbox::{OutboxEntry, OutboxUpdate};
+use crate::store::outbox::{OutboxEntry, OutboxUpdate};
 
 /// Rows per statement; the widest row here has 9 parameters, under SQLite's limit of 32,766.
 const CHUNK: usize = 500;

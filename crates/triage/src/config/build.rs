@@ -1,0 +1,352 @@
+//! From a loaded alertmanager.yml to what runs: the engine's [`Setup`] and the notifiers'
+//! [`Targets`]. Also `triage check-config`.
+
+use std::path::Path;
+
+use triage_core::config::Config;
+use triage_core::engine::Setup;
+
+use std::time::Duration;
+
+use triage_core::config::GlobalConfig;
+use triage_core::config::channels::EmailConfig;
+use triage_core::config::model::non_empty;
+use triage_core::template::{Fallback, Renderer};
+
+use crate::net::http_auth::HttpAuth;
+use crate::net::secret::SecretSource;
+use crate::notify::compose::{EmailChannel, MattermostChannel, PlotSettings, SlackChannel, UpstreamChannel};
+use crate::notify::email::{EmailTarget, EmailTls};
+use crate::notify::mattermost::MattermostTarget;
+use crate::notify::slack::SlackTarget;
+use crate::notify::upstream::UpstreamTarget;
+use crate::notify::webhook::WebhookTarget;
+use crate::notify::{Target, Targets};
+
+/// An embedded configuration used when no file is given.
+pub const DEFAULT_CONFIG: &str = triage_core::config::DEFAULT_CONFIG;
+
+/// Reads and validates a configuration file, or the embedded default. The error lists every
+/// problem, one per line.
+pub fn load_config(path: Option<&Path>) -> Result<(String, Config), String> {
+    let (text, origin) = match path {
+        Some(p) => (
+            std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?,
+            p.display().to_string(),
+        ),
+        None => (DEFAULT_CONFIG.to_string(), "the embedded default configuration".to_string()),
+    };
+    let config = Config::from_yaml(&text).map_err(|errs| format!("invalid configuration in {origin}:\n{errs}"))?;
+    Ok((text, config))
+}
+
+/// Integration kinds triage accepts but does not deliver to; check-config and the log say so.
+fn unsupported(config: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in config.receivers() {
+        for (kind, list) in r.raw_integrations() {
+            if !list.is_empty() {
+                out.push(format!(
+                    "receiver {:?}: {kind} ({} entries) are accepted but not delivered; triage delivers webhook, \
+                     email, slack, mattermost and alertmanager configs",
+                    r.name,
+                    list.len()
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Template fields that fall back to the default (`fallbacks`, from compiling the templates),
+/// and other settings triage reads differently, in words.
+fn template_warnings(config: &Config, fallbacks: &[Fallback]) -> Vec<String> {
+    let mut out: Vec<String> = fallbacks.iter().map(|f| f.to_string()).collect();
+    if let Some(keys) = config.global().http_config.as_ref().map(crate::net::http_auth::unsupported)
+        && !keys.is_empty()
+    {
+        out.push(format!("global.http_config: {} not applied", keys.join(", ")));
+    }
+    if !config.templates().is_empty() {
+        out.push(format!(
+            "templates: {} Go template file(s) are not read; fields that use them fall back to triage's defaults",
+            config.templates().len()
+        ));
+    }
+    for r in config.receivers() {
+        let http_configs = r
+            .webhook_configs
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ("webhook_configs", i, c.http_config.as_ref()))
+            .chain(r.slack_configs.iter().enumerate().map(|(i, c)| ("slack_configs", i, c.http_config.as_ref())))
+            .chain(
+                r.mattermost_configs.iter().enumerate().map(|(i, c)| ("mattermost_configs", i, c.http_config.as_ref())),
+            )
+            .chain(
+                r.alertmanager_configs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| ("alertmanager_configs", i, c.http_config.as_ref())),
+            );
+        for (list, i, http) in http_configs {
+            let keys = http.map(crate::net::http_auth::unsupported).unwrap_or_default();
+            if !keys.is_empty() {
+                out.push(format!(
+                    "receiver {:?} {list}[{i}]: http_config {} not applied (triage applies authorization, basic_auth \
+                     and bearer_token)",
+                    r.name,
+                    keys.join(", ")
+                ));
+            }
+        }
+        for (i, e) in r.email_configs.iter().enumerate() {
+            if let Some(t) = e.tls_config.as_ref().or(config.global().smtp_tls_config.as_ref())
+                && (t.cert_file.is_some() || t.key_file.is_some())
+            {
+                out.push(format!(
+                    "receiver {:?} email_configs[{i}]: tls_config client certificates are not supported",
+                    r.name
+                ));
+            }
+            if e.auth_secret.is_some() {
+                out.push(format!(
+                    "receiver {:?} email_configs[{i}]: auth_secret (CRAM-MD5) is not supported; PLAIN or LOGIN with \
+                     auth_password is used",
+                    r.name
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The engine's setup for `config`.
+pub fn build_setup(config: &Config) -> Result<Setup, String> {
+    for w in unsupported(config) {
+        tracing::warn!("{w}");
+    }
+    Ok(Setup::from_config(config))
+}
+
+/// What the notifiers run with: targets, compiled templates, and warnings about settings
+/// triage does not use as written (also logged).
+pub struct Built {
+    /// Integrations by receiver.
+    pub targets: Targets,
+    /// Templates and runbooks.
+    pub renderer: Renderer,
+    /// Fields that fall back to defaults, settings not applied.
+    pub warnings: Vec<String>,
+}
+
+/// The notifiers' targets and templates for `config`, each template compiled once. Secrets
+/// given as files are read at each delivery; `timeout` bounds one SMTP delivery.
+pub fn build_targets(config: &Config, timeout: Duration) -> Result<Built, String> {
+    let (renderer, fallbacks) = Renderer::from_config(config);
+    let warnings = template_warnings(config, &fallbacks);
+    for w in &warnings {
+        tracing::warn!("{w}");
+    }
+    let g = config.global();
+    let mut targets = Targets::new();
+    for r in config.receivers() {
+        let mut list = Vec::new();
+        for (kind, i, _) in r.integrations() {
+            let at = |what: &str| format!("receiver {:?} {kind}[{i}]: {what}", r.name);
+            let target = match kind {
+                "webhook_configs" => {
+                    let w = &r.webhook_configs[i];
+                    let url = SecretSource::from_pair(w.url.as_ref().map(|u| u.expose()), w.url_file.as_deref())
+                        .ok_or_else(|| at("no url"))?;
+                    let auth = HttpAuth::from_configs(w.http_config.as_ref(), g.http_config.as_ref());
+                    Target::Webhook(WebhookTarget { url, max_alerts: w.max_alerts, auth })
+                }
+                "email_configs" => Target::Email(Box::new(email_channel(&r.name, i, &r.email_configs[i], g, timeout)?)),
+                "slack_configs" => {
+                    let c = &r.slack_configs[i];
+                    let url =
+                        SecretSource::from_pair(c.api_url.as_ref().map(|u| u.expose()), c.api_url_file.as_deref())
+                            .or_else(|| {
+                                SecretSource::from_pair(
+                                    g.slack_api_url.as_ref().map(|u| u.expose()),
+                                    g.slack_api_url_file.as_deref(),
+                                )
+                            })
+                            .ok_or_else(|| at("no Slack API URL"))?;
+                    Target::Slack(Box::new(SlackChannel {
+                        target: SlackTarget {
+                            url,
+                            token: HttpAuth::from_configs(c.http_config.as_ref(), g.http_config.as_ref())
+                                .and_then(|a| a.bearer().cloned()),
+                        },
+                        receiver: r.name.clone(),
+                        index: i,
+                        fields: c.fields.len(),
+                        short: c.fields.iter().map(|f| f.short.or(c.short_fields.then_some(true))).collect(),
+                        mrkdwn_in: c.mrkdwn_in.clone(),
+                        link_names: c.link_names,
+                    }))
+                }
+                "mattermost_configs" => {
+                    let c = &r.mattermost_configs[i];
+                    let url = SecretSource::from_pair(
+                        c.webhook_url.as_ref().map(|u| u.expose()),
+                        c.webhook_url_file.as_deref(),
+                    )
+                    .ok_or_else(|| at("no webhook_url"))?;
+                    Target::Mattermost(Box::new(MattermostChannel {
+                        target: MattermostTarget {
+                            url,
+                            auth: HttpAuth::from_configs(c.http_config.as_ref(), g.http_config.as_ref()),
+                        },
+                        receiver: r.name.clone(),
+                        index: i,
+                        priority: c.priority.clone(),
+                    }))
+                }
+                _ => {
+                    let c = &r.alertmanager_configs[i];
+                    let url = SecretSource::from_pair(c.url.as_ref().map(|u| u.expose()), c.url_file.as_deref())
+                        .ok_or_else(|| at("no url"))?;
+                    Target::Alertmanager(Box::new(UpstreamChannel {
+                        target: UpstreamTarget {
+                            url,
+                            send_resolved: c.send_resolved,
+                            auth: HttpAuth::from_configs(c.http_config.as_ref(), g.http_config.as_ref()),
+                        },
+                        silences: c.silences,
+                    }))
+                }
+            };
+            list.push(target);
+        }
+        targets.insert(r.name.clone(), list);
+    }
+    Ok(Built { targets, renderer, warnings })
+}
+
+/// An e-mail integration with the global SMTP settings filled in.
+fn email_channel(
+    receiver: &str,
+    index: usize,
+    c: &EmailConfig,
+    g: &GlobalConfig,
+    timeout: Duration,
+) -> Result<EmailChannel, String> {
+    let pick = |own: &Option<String>, global: &Option<String>| non_empty(own).or(non_empty(global)).map(str::to_string);
+    let password = SecretSource::from_pair(
+        c.auth_password.as_ref().map(|p| p.expose()),
+        c.auth_password_file.as_deref(),
+    )
+    .or_else(|| {
+        SecretSource::from_pair(g.smtp_auth_password.as_ref().map(|p| p.expose()), g.smtp_auth_password_file.as_deref())
+    });
+    let tls = c.tls_config.clone().or_else(|| g.smtp_tls_config.clone()).unwrap_or_default();
+    let target = EmailTarget {
+        smarthost: pick(&c.smarthost, &g.smtp_smarthost)
+            .ok_or_else(|| format!("receiver {receiver:?} email_configs[{index}]: no smarthost"))?,
+        from: pick(&c.from, &g.smtp_from)
+            .ok_or_else(|| format!("receiver {receiver:?} email_configs[{index}]: no from address"))?,
+        to: c.to.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        hello: pick(&c.hello, &g.smtp_hello).unwrap_or_else(|| "localhost".to_string()),
+        auth_username: pick(&c.auth_username, &g.smtp_auth_username),
+        auth_password: password,
+        auth_identity: pick(&c.auth_identity, &g.smtp_auth_identity),
+        require_tls: c.require_tls.unwrap_or(g.smtp_require_tls()),
+        tls: EmailTls {
+            ca_file: tls.ca_file.map(Into::into),
+            server_name: tls.server_name,
+            insecure_skip_verify: tls.insecure_skip_verify,
+        },
+        timeout,
+    };
+    let plot = c.plot.as_ref().map(|p| PlotSettings {
+        datasource: p.datasource_url.clone(),
+        range: p.range.and_then(|d| Duration::try_from(d.get()).ok()).unwrap_or(Duration::from_secs(3600)),
+        csv: p.csv,
+        max_alerts: p.max_alerts.unwrap_or(3),
+    });
+    let headers = c.headers.keys().filter(|k| !k.eq_ignore_ascii_case("subject")).cloned().collect();
+    Ok(EmailChannel { target, receiver: receiver.to_string(), index, headers, plot })
+}
+
+/// `triage check-config FILE`: a summary, or every problem.
+pub fn check_config_file(path: &Path) -> Result<String, Vec<String>> {
+    let (_, config) = load_config(Some(path))
+        .map_err(|e| e.lines().skip(1).map(str::to_string).collect::<Vec<_>>())
+        .map_err(|v| if v.is_empty() { vec![format!("cannot read {}", path.display())] } else { v })?;
+    let built = build_targets(&config, Duration::from_secs(30)).map_err(|e| vec![e])?;
+    let mut routes = 0;
+    config.route().walk(|_| routes += 1);
+    let mut summary = format!(
+        "Found:\n - global config\n - route ({routes} routes)\n - {} inhibit rules\n - {} receivers\n - {} time intervals\n - {} templates",
+        config.inhibit_rules().len(),
+        config.receivers().len(),
+        config.time_intervals().len(),
+        config.templates().len()
+    );
+    if let Some(logwatch) = &config.file().logwatch {
+        summary.push_str(&format!(
+            "\n - logwatch: {} file sets, {} rules, push {}",
+            logwatch.files.len(),
+            logwatch.rules.len(),
+            if logwatch.push.is_some() { "enabled" } else { "disabled" }
+        ));
+    }
+    for w in unsupported(&config).into_iter().chain(built.warnings) {
+        summary.push_str(&format!("\nwarning: {w}"));
+    }
+    for r in config.receivers() {
+        for (i, w) in r.webhook_configs.iter().enumerate() {
+            if let Some(f) = &w.url_file
+                && std::fs::metadata(f).is_err()
+            {
+                summary.push_str(&format!(
+                    "\nwarning: receiver {:?} webhook_configs[{i}]: url_file {f} is not readable here; it is read at each delivery",
+                    r.name
+                ));
+            }
+        }
+    }
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email_target(yaml: &str) -> EmailTarget {
+        let config = Config::from_yaml(yaml).unwrap();
+        let built = build_targets(&config, Duration::from_secs(5)).unwrap();
+        match &built.targets["ops"][0] {
+            Target::Email(ch) => ch.target.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn email_settings_fall_back_to_the_global_ones() {
+        let t = email_target(
+            "global:\n  smtp_smarthost: 'mail:587'\n  smtp_from: a@b\n  smtp_hello: me.example.org\n  smtp_require_tls: false\n  smtp_auth_username: u\n  smtp_auth_password: p\n  smtp_tls_config: {insecure_skip_verify: true, server_name: mail.example.org}\nroute: {receiver: ops}\nreceivers:\n- name: ops\n  email_configs: [{to: 'x@y, z@w'}]\n",
+        );
+        assert_eq!(t.smarthost, "mail:587");
+        assert_eq!(t.to, vec!["x@y", "z@w"]);
+        assert_eq!(t.hello, "me.example.org");
+        assert!(!t.require_tls);
+        assert_eq!(t.auth_username.as_deref(), Some("u"));
+        assert!(t.tls.insecure_skip_verify);
+        assert_eq!(t.tls.server_name.as_deref(), Some("mail.example.org"));
+    }
+
+    #[test]
+    fn own_email_settings_win() {
+        let t = email_target(
+            "global:\n  smtp_smarthost: 'mail:587'\n  smtp_from: a@b\n  smtp_tls_config: {insecure_skip_verify: true}\nroute: {receiver: ops}\nreceivers:\n- name: ops\n  email_configs: [{to: x@y, smarthost: 'other:465', from: c@d, require_tls: true, tls_config: {ca_file: /ca.pem}}]\n",
+        );
+        assert_eq!(t.smarthost, "other:465");
+        assert_eq!(t.from, "c@d");
+        assert!(t.require_tls && !t.tls.insecure_skip_verify);
+        assert_eq!(t.tls.ca_file.as_deref(), Some(std::path::Path::new("/ca.pem")));
+    }
+}
