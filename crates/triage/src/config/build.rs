@@ -8,20 +8,10 @@ use triage_core::engine::Setup;
 
 use std::time::Duration;
 
-use triage_core::config::GlobalConfig;
-use triage_core::config::channels::EmailConfig;
-use triage_core::config::model::non_empty;
 use triage_core::template::{Fallback, Renderer};
 
-use crate::net::http_auth::HttpAuth;
-use crate::net::secret::SecretSource;
-use crate::notify::compose::{EmailChannel, MattermostChannel, PlotSettings, SlackChannel, UpstreamChannel};
-use crate::notify::email::{EmailTarget, EmailTls};
-use crate::notify::mattermost::MattermostTarget;
-use crate::notify::slack::SlackTarget;
-use crate::notify::upstream::UpstreamTarget;
-use crate::notify::webhook::WebhookTarget;
-use crate::notify::{Target, Targets};
+use crate::notify::Targets;
+use crate::notify::registry::{self, BuildInput};
 
 /// An embedded configuration used when no file is given.
 pub const DEFAULT_CONFIG: &str = triage_core::config::DEFAULT_CONFIG;
@@ -148,127 +138,17 @@ pub fn build_targets(config: &Config, timeout: Duration) -> Result<Built, String
     for w in &warnings {
         tracing::warn!("{w}");
     }
-    let g = config.global();
     let mut targets = Targets::new();
     for r in config.receivers() {
         let mut list = Vec::new();
-        for (kind, i, _) in r.integrations() {
-            let at = |what: &str| format!("receiver {:?} {kind}[{i}]: {what}", r.name);
-            let target = match kind {
-                "webhook_configs" => {
-                    let w = &r.webhook_configs[i];
-                    let url = SecretSource::from_pair(w.url.as_ref().map(|u| u.expose()), w.url_file.as_deref())
-                        .ok_or_else(|| at("no url"))?;
-                    let auth = HttpAuth::from_configs(w.http_config.as_ref(), g.http_config.as_ref());
-                    Target::Webhook(WebhookTarget { url, max_alerts: w.max_alerts, auth })
-                }
-                "email_configs" => Target::Email(Box::new(email_channel(&r.name, i, &r.email_configs[i], g, timeout)?)),
-                "slack_configs" => {
-                    let c = &r.slack_configs[i];
-                    let url =
-                        SecretSource::from_pair(c.api_url.as_ref().map(|u| u.expose()), c.api_url_file.as_deref())
-                            .or_else(|| {
-                                SecretSource::from_pair(
-                                    g.slack_api_url.as_ref().map(|u| u.expose()),
-                                    g.slack_api_url_file.as_deref(),
-                                )
-                            })
-                            .ok_or_else(|| at("no Slack API URL"))?;
-                    Target::Slack(Box::new(SlackChannel {
-                        target: SlackTarget {
-                            url,
-                            token: HttpAuth::from_configs(c.http_config.as_ref(), g.http_config.as_ref())
-                                .and_then(|a| a.bearer().cloned()),
-                        },
-                        receiver: r.name.clone(),
-                        index: i,
-                        fields: c.fields.len(),
-                        short: c.fields.iter().map(|f| f.short.or(c.short_fields.then_some(true))).collect(),
-                        mrkdwn_in: c.mrkdwn_in.clone(),
-                        link_names: c.link_names,
-                    }))
-                }
-                "mattermost_configs" => {
-                    let c = &r.mattermost_configs[i];
-                    let url = SecretSource::from_pair(
-                        c.webhook_url.as_ref().map(|u| u.expose()),
-                        c.webhook_url_file.as_deref(),
-                    )
-                    .ok_or_else(|| at("no webhook_url"))?;
-                    Target::Mattermost(Box::new(MattermostChannel {
-                        target: MattermostTarget {
-                            url,
-                            auth: HttpAuth::from_configs(c.http_config.as_ref(), g.http_config.as_ref()),
-                        },
-                        receiver: r.name.clone(),
-                        index: i,
-                        priority: c.priority.clone(),
-                    }))
-                }
-                _ => {
-                    let c = &r.alertmanager_configs[i];
-                    let url = SecretSource::from_pair(c.url.as_ref().map(|u| u.expose()), c.url_file.as_deref())
-                        .ok_or_else(|| at("no url"))?;
-                    Target::Alertmanager(Box::new(UpstreamChannel {
-                        target: UpstreamTarget {
-                            url,
-                            send_resolved: c.send_resolved,
-                            auth: HttpAuth::from_configs(c.http_config.as_ref(), g.http_config.as_ref()),
-                        },
-                        silences: c.silences,
-                    }))
-                }
-            };
-            list.push(target);
+        for (key, index, _) in r.integrations() {
+            let input = BuildInput { config, receiver: r, index, timeout };
+            let kind = registry::kind(key).ok_or_else(|| input.error(key, "this kind of receiver is not delivered"))?;
+            list.push((kind.build)(&input)?);
         }
         targets.insert(r.name.clone(), list);
     }
     Ok(Built { targets, renderer, warnings })
-}
-
-/// An e-mail integration with the global SMTP settings filled in.
-fn email_channel(
-    receiver: &str,
-    index: usize,
-    c: &EmailConfig,
-    g: &GlobalConfig,
-    timeout: Duration,
-) -> Result<EmailChannel, String> {
-    let pick = |own: &Option<String>, global: &Option<String>| non_empty(own).or(non_empty(global)).map(str::to_string);
-    let password = SecretSource::from_pair(
-        c.auth_password.as_ref().map(|p| p.expose()),
-        c.auth_password_file.as_deref(),
-    )
-    .or_else(|| {
-        SecretSource::from_pair(g.smtp_auth_password.as_ref().map(|p| p.expose()), g.smtp_auth_password_file.as_deref())
-    });
-    let tls = c.tls_config.clone().or_else(|| g.smtp_tls_config.clone()).unwrap_or_default();
-    let target = EmailTarget {
-        smarthost: pick(&c.smarthost, &g.smtp_smarthost)
-            .ok_or_else(|| format!("receiver {receiver:?} email_configs[{index}]: no smarthost"))?,
-        from: pick(&c.from, &g.smtp_from)
-            .ok_or_else(|| format!("receiver {receiver:?} email_configs[{index}]: no from address"))?,
-        to: c.to.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
-        hello: pick(&c.hello, &g.smtp_hello).unwrap_or_else(|| "localhost".to_string()),
-        auth_username: pick(&c.auth_username, &g.smtp_auth_username),
-        auth_password: password,
-        auth_identity: pick(&c.auth_identity, &g.smtp_auth_identity),
-        require_tls: c.require_tls.unwrap_or(g.smtp_require_tls()),
-        tls: EmailTls {
-            ca_file: tls.ca_file.map(Into::into),
-            server_name: tls.server_name,
-            insecure_skip_verify: tls.insecure_skip_verify,
-        },
-        timeout,
-    };
-    let plot = c.plot.as_ref().map(|p| PlotSettings {
-        datasource: p.datasource_url.clone(),
-        range: p.range.and_then(|d| Duration::try_from(d.get()).ok()).unwrap_or(Duration::from_secs(3600)),
-        csv: p.csv,
-        max_alerts: p.max_alerts.unwrap_or(3),
-    });
-    let headers = c.headers.keys().filter(|k| !k.eq_ignore_ascii_case("subject")).cloned().collect();
-    Ok(EmailChannel { target, receiver: receiver.to_string(), index, headers, plot })
 }
 
 /// `triage check-config FILE`: a summary, or every problem.
@@ -316,12 +196,13 @@ pub fn check_config_file(path: &Path) -> Result<String, Vec<String>> {
 mod tests {
     use super::*;
 
-    fn email_target(yaml: &str) -> EmailTarget {
+    fn email_target(yaml: &str) -> crate::notify::email::EmailTarget {
         let config = Config::from_yaml(yaml).unwrap();
         let built = build_targets(&config, Duration::from_secs(5)).unwrap();
-        match &built.targets["ops"][0] {
-            Target::Email(ch) => ch.target.clone(),
-            other => panic!("{other:?}"),
+        let target = &built.targets["ops"][0];
+        match target.as_any().downcast_ref::<crate::notify::compose::EmailChannel>() {
+            Some(ch) => ch.target.clone(),
+            None => panic!("{target:?}"),
         }
     }
 

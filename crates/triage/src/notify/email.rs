@@ -27,6 +27,17 @@ use lettre::transport::smtp::extension::ClientId;
 
 use super::DeliveryError;
 use crate::net::secret::SecretSource;
+use std::any::Any;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+
+use super::compose::{EmailChannel, PlotSettings, email_attachments, email_content, view_of};
+use super::registry::{BuildInput, ComposeInput, Integration, Kind, Prepared};
+use triage_core::config::GlobalConfig;
+use triage_core::config::channels::EmailConfig;
+use triage_core::config::model::non_empty;
+use triage_core::engine::Outgoing;
 
 /// The port on which SMTP is spoken inside TLS from the first byte.
 const IMPLICIT_TLS_PORT: u16 = 465;
@@ -558,6 +569,96 @@ fn permanent(message: String) -> DeliveryError {
 
 fn retryable(message: String) -> DeliveryError {
     DeliveryError::Retryable { message, after: None }
+}
+
+/// An e-mail integration with the global SMTP settings filled in.
+pub(crate) fn email_channel(
+    receiver: &str,
+    index: usize,
+    c: &EmailConfig,
+    g: &GlobalConfig,
+    timeout: Duration,
+) -> Result<EmailChannel, String> {
+    let pick = |own: &Option<String>, global: &Option<String>| non_empty(own).or(non_empty(global)).map(str::to_string);
+    let password = SecretSource::from_pair(
+        c.auth_password.as_ref().map(|p| p.expose()),
+        c.auth_password_file.as_deref(),
+    )
+    .or_else(|| {
+        SecretSource::from_pair(g.smtp_auth_password.as_ref().map(|p| p.expose()), g.smtp_auth_password_file.as_deref())
+    });
+    let tls = c.tls_config.clone().or_else(|| g.smtp_tls_config.clone()).unwrap_or_default();
+    let target = EmailTarget {
+        smarthost: pick(&c.smarthost, &g.smtp_smarthost)
+            .ok_or_else(|| format!("receiver {receiver:?} email_configs[{index}]: no smarthost"))?,
+        from: pick(&c.from, &g.smtp_from)
+            .ok_or_else(|| format!("receiver {receiver:?} email_configs[{index}]: no from address"))?,
+        to: c.to.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        hello: pick(&c.hello, &g.smtp_hello).unwrap_or_else(|| "localhost".to_string()),
+        auth_username: pick(&c.auth_username, &g.smtp_auth_username),
+        auth_password: password,
+        auth_identity: pick(&c.auth_identity, &g.smtp_auth_identity),
+        require_tls: c.require_tls.unwrap_or(g.smtp_require_tls()),
+        tls: EmailTls {
+            ca_file: tls.ca_file.map(Into::into),
+            server_name: tls.server_name,
+            insecure_skip_verify: tls.insecure_skip_verify,
+        },
+        timeout,
+    };
+    let plot = c.plot.as_ref().map(|p| PlotSettings {
+        datasource: p.datasource_url.clone(),
+        range: p.range.and_then(|d| Duration::try_from(d.get()).ok()).unwrap_or(Duration::from_secs(3600)),
+        csv: p.csv,
+        max_alerts: p.max_alerts.unwrap_or(3),
+    });
+    let headers = c.headers.keys().filter(|k| !k.eq_ignore_ascii_case("subject")).cloned().collect();
+    Ok(EmailChannel { target, receiver: receiver.to_string(), index, headers, plot })
+}
+
+/// The registration of `email_configs`.
+pub const KIND: Kind = Kind { key: "email_configs", build };
+
+fn build(b: &BuildInput<'_>) -> Result<Arc<dyn Integration>, String> {
+    let c = &b.receiver.email_configs[b.index];
+    Ok(Arc::new(email_channel(&b.receiver.name, b.index, c, b.config.global(), b.timeout)?))
+}
+
+impl Integration for EmailChannel {
+    fn kind(&self) -> &'static str {
+        "email"
+    }
+
+    fn compose<'a>(&'a self, input: ComposeInput<'a>) -> BoxFuture<'a, (Box<dyn Prepared>, Vec<String>)> {
+        Box::pin(async move {
+            let view = view_of(input.renderer, input.out, input.external_url);
+            let (mut content, mut warnings) = email_content(self, input.renderer, &view);
+            content.notification_key = Some(input.out.idempotency_key());
+            if let Some(plot) = &self.plot {
+                let (files, w) = email_attachments(input.client, input.node_series, plot, input.out).await;
+                content.attachments = files;
+                warnings.extend(w);
+            }
+            let prepared = EmailSend { target: self.target.clone(), content };
+            (Box::new(prepared) as Box<dyn Prepared>, warnings)
+        })
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// An e-mail ready to send.
+struct EmailSend {
+    target: EmailTarget,
+    content: EmailContent,
+}
+
+impl Prepared for EmailSend {
+    fn send<'a>(&'a self, _: &'a reqwest::Client, _: &'a Outgoing) -> BoxFuture<'a, Result<(), DeliveryError>> {
+        Box::pin(self.target.send(&self.content))
+    }
 }
 
 #[cfg(test)]

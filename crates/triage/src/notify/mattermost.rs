@@ -12,6 +12,14 @@ use super::DeliveryError;
 use super::slack::{incoming_webhook_outcome, limit, put, request_failed};
 use crate::net::http_auth::HttpAuth;
 use crate::net::secret::SecretSource;
+use std::any::Any;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+
+use super::compose::{MattermostChannel, mattermost_message, view_of};
+use super::registry::{BuildInput, ComposeInput, Integration, Kind, Prepared};
+use triage_core::engine::Outgoing;
 
 /// The text of a post: Mattermost's default maximum post size, in characters.
 pub const MAX_TEXT_CHARS: usize = 16383;
@@ -88,6 +96,53 @@ impl MattermostTarget {
             .await
             .map_err(|e| request_failed("mattermost", e))?;
         incoming_webhook_outcome("mattermost", resp).await
+    }
+}
+
+/// The registration of `mattermost_configs`.
+pub const KIND: Kind = Kind { key: "mattermost_configs", build };
+
+fn build(b: &BuildInput<'_>) -> Result<Arc<dyn Integration>, String> {
+    let c = &b.receiver.mattermost_configs[b.index];
+    let url = SecretSource::from_pair(c.webhook_url.as_ref().map(|u| u.expose()), c.webhook_url_file.as_deref())
+        .ok_or_else(|| b.error(KIND.key, "no webhook_url"))?;
+    Ok(Arc::new(MattermostChannel {
+        target: MattermostTarget {
+            url,
+            auth: HttpAuth::from_configs(c.http_config.as_ref(), b.config.global().http_config.as_ref()),
+        },
+        receiver: b.receiver.name.clone(),
+        index: b.index,
+        priority: c.priority.clone(),
+    }))
+}
+
+impl Integration for MattermostChannel {
+    fn kind(&self) -> &'static str {
+        "mattermost"
+    }
+
+    fn compose<'a>(&'a self, input: ComposeInput<'a>) -> BoxFuture<'a, (Box<dyn Prepared>, Vec<String>)> {
+        let view = view_of(input.renderer, input.out, input.external_url);
+        let (message, warnings) = mattermost_message(self, input.renderer, &view);
+        let prepared = MattermostSend { target: self.target.clone(), message };
+        Box::pin(std::future::ready((Box::new(prepared) as Box<dyn Prepared>, warnings)))
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// A Mattermost message ready to send.
+struct MattermostSend {
+    target: MattermostTarget,
+    message: MattermostMessage,
+}
+
+impl Prepared for MattermostSend {
+    fn send<'a>(&'a self, client: &'a reqwest::Client, _: &'a Outgoing) -> BoxFuture<'a, Result<(), DeliveryError>> {
+        Box::pin(self.target.send(client, &self.message))
     }
 }
 

@@ -7,6 +7,7 @@ pub mod attach;
 pub mod compose;
 pub mod email;
 pub mod mattermost;
+pub mod registry;
 pub mod slack;
 pub mod upstream;
 pub mod webhook;
@@ -18,7 +19,9 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use rand::Rng;
 use triage_core::engine::Outgoing;
-use triage_core::template::{Instruction, Renderer};
+use triage_core::template::Renderer;
+
+pub use registry::{ComposeInput, Integration, Prepared};
 
 use crate::clock::Clock;
 
@@ -28,32 +31,7 @@ pub type SharedSeries = Arc<parking_lot::Mutex<triage_core::nodewatch::NodeSerie
 pub use crate::net::retry::DeliveryError;
 
 /// One configured integration of a receiver.
-#[derive(Clone, Debug)]
-pub enum Target {
-    /// A webhook.
-    Webhook(webhook::WebhookTarget),
-    /// E-mail.
-    Email(Box<compose::EmailChannel>),
-    /// Slack.
-    Slack(Box<compose::SlackChannel>),
-    /// Mattermost.
-    Mattermost(Box<compose::MattermostChannel>),
-    /// An upstream Alertmanager (middleware mode).
-    Alertmanager(Box<compose::UpstreamChannel>),
-}
-
-impl Target {
-    /// The integration's kind, as metrics and the outbox name it.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Target::Webhook(_) => "webhook",
-            Target::Email(_) => "email",
-            Target::Slack(_) => "slack",
-            Target::Mattermost(_) => "mattermost",
-            Target::Alertmanager(_) => "alertmanager",
-        }
-    }
-}
+pub type Target = Arc<dyn Integration>;
 
 /// A finished delivery: how many attempts it took, and warnings (a template that failed and
 /// was replaced by the default).
@@ -131,7 +109,7 @@ impl Notifiers {
 
     /// The kind of the integration a notification goes to.
     pub fn kind_of(&self, key: &triage_core::engine::NotifyLogKey) -> &'static str {
-        self.targets.load().get(&key.receiver).and_then(|t| t.get(key.integration)).map_or("unknown", Target::kind)
+        self.targets.load().get(&key.receiver).and_then(|t| t.get(key.integration)).map_or("unknown", |t| t.kind())
     }
 
     /// Delivers one notification, retrying retryable failures until its deadline.
@@ -153,7 +131,7 @@ impl Notifiers {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let result = self.send(&message, out).await;
+            let result = self.send(message.as_ref(), out).await;
             let (message, after) = match result {
                 Ok(()) => return Ok(Delivery { attempts: attempt, warnings: std::mem::take(&mut warnings) }),
                 Err(DeliveryError::Permanent(m)) => {
@@ -181,55 +159,20 @@ impl Notifiers {
 
     /// The message for a target, rendered once for all attempts, and the warnings of
     /// rendering it.
-    async fn compose(&self, target: &Target, out: &Outgoing) -> (Message, Vec<String>) {
+    async fn compose(&self, target: &Target, out: &Outgoing) -> (Box<dyn Prepared>, Vec<String>) {
         let renderer = self.renderer.load();
-        let view = || compose::view_of(&renderer, out, &self.external_url);
-        match target {
-            Target::Webhook(w) => {
-                let instructions = renderer.instructions(&out.alerts, out.at);
-                (Message::Webhook(w.clone(), instructions), Vec::new())
-            }
-            Target::Email(ch) => {
-                let (mut content, mut warnings) = compose::email_content(ch, &renderer, &view());
-                content.notification_key = Some(out.idempotency_key());
-                if let Some(plot) = &ch.plot {
-                    let (files, w) = compose::email_attachments(&self.client, &self.node_series, plot, out).await;
-                    content.attachments = files;
-                    warnings.extend(w);
-                }
-                (Message::Email(Box::new((ch.target.clone(), content))), warnings)
-            }
-            Target::Slack(ch) => {
-                let (msg, warnings) = compose::slack_message(ch, &renderer, &view());
-                (Message::Slack(Box::new((ch.target.clone(), msg))), warnings)
-            }
-            Target::Mattermost(ch) => {
-                let (msg, warnings) = compose::mattermost_message(ch, &renderer, &view());
-                (Message::Mattermost(Box::new((ch.target.clone(), msg))), warnings)
-            }
-            Target::Alertmanager(ch) => {
-                (Message::Alertmanager(ch.target.clone(), compose::forwarded_alerts(&renderer, out)), Vec::new())
-            }
-        }
+        let input = ComposeInput {
+            out,
+            renderer: &renderer,
+            external_url: &self.external_url,
+            client: &self.client,
+            node_series: &self.node_series,
+        };
+        target.compose(input).await
     }
 
     /// One attempt.
-    async fn send(&self, message: &Message, out: &Outgoing) -> Result<(), DeliveryError> {
-        match message {
-            Message::Webhook(w, instructions) => w.send(&self.client, out, instructions, &self.external_url).await,
-            Message::Email(m) => m.0.send(&m.1).await,
-            Message::Slack(m) => m.0.send(&self.client, &m.1).await,
-            Message::Mattermost(m) => m.0.send(&self.client, &m.1).await,
-            Message::Alertmanager(t, alerts) => t.forward(&self.client, alerts).await,
-        }
+    async fn send(&self, message: &dyn Prepared, out: &Outgoing) -> Result<(), DeliveryError> {
+        message.send(&self.client, out).await
     }
-}
-
-/// A rendered message with its target.
-enum Message {
-    Webhook(webhook::WebhookTarget, Vec<Instruction>),
-    Email(Box<(email::EmailTarget, email::EmailContent)>),
-    Slack(Box<(slack::SlackTarget, slack::SlackMessage)>),
-    Mattermost(Box<(mattermost::MattermostTarget, mattermost::MattermostMessage)>),
-    Alertmanager(upstream::UpstreamTarget, Vec<upstream::ForwardedAlert>),
 }

@@ -18,6 +18,15 @@ use triage_core::truncate::{Markup, truncate};
 use super::DeliveryError;
 use super::webhook::{classify, retry_after};
 use crate::net::secret::SecretSource;
+use std::any::Any;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+
+use super::compose::{SlackChannel, slack_message, view_of};
+use super::registry::{BuildInput, ComposeInput, Integration, Kind, Prepared};
+use crate::net::http_auth::HttpAuth;
+use triage_core::engine::Outgoing;
 
 /// Attachment title: Slack shows it as one bold line; longer titles are cut to this many
 /// characters, as Alertmanager does for Slack.
@@ -432,6 +441,61 @@ fn api_reply(body: &[u8]) -> Option<ApiReply> {
 /// An error code as Slack writes them (`channel_not_found`), safe to print.
 fn error_code(raw: &str) -> String {
     raw.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')).take(64).collect()
+}
+
+/// The registration of `slack_configs`.
+pub const KIND: Kind = Kind { key: "slack_configs", build };
+
+fn build(b: &BuildInput<'_>) -> Result<Arc<dyn Integration>, String> {
+    let c = &b.receiver.slack_configs[b.index];
+    let g = b.config.global();
+    let url = SecretSource::from_pair(c.api_url.as_ref().map(|u| u.expose()), c.api_url_file.as_deref())
+        .or_else(|| {
+            SecretSource::from_pair(g.slack_api_url.as_ref().map(|u| u.expose()), g.slack_api_url_file.as_deref())
+        })
+        .ok_or_else(|| b.error(KIND.key, "no Slack API URL"))?;
+    Ok(Arc::new(SlackChannel {
+        target: SlackTarget {
+            url,
+            token: HttpAuth::from_configs(c.http_config.as_ref(), g.http_config.as_ref())
+                .and_then(|a| a.bearer().cloned()),
+        },
+        receiver: b.receiver.name.clone(),
+        index: b.index,
+        fields: c.fields.len(),
+        short: c.fields.iter().map(|f| f.short.or(c.short_fields.then_some(true))).collect(),
+        mrkdwn_in: c.mrkdwn_in.clone(),
+        link_names: c.link_names,
+    }))
+}
+
+impl Integration for SlackChannel {
+    fn kind(&self) -> &'static str {
+        "slack"
+    }
+
+    fn compose<'a>(&'a self, input: ComposeInput<'a>) -> BoxFuture<'a, (Box<dyn Prepared>, Vec<String>)> {
+        let view = view_of(input.renderer, input.out, input.external_url);
+        let (message, warnings) = slack_message(self, input.renderer, &view);
+        let prepared = SlackSend { target: self.target.clone(), message };
+        Box::pin(std::future::ready((Box::new(prepared) as Box<dyn Prepared>, warnings)))
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// A Slack message ready to send.
+struct SlackSend {
+    target: SlackTarget,
+    message: SlackMessage,
+}
+
+impl Prepared for SlackSend {
+    fn send<'a>(&'a self, client: &'a reqwest::Client, _: &'a Outgoing) -> BoxFuture<'a, Result<(), DeliveryError>> {
+        Box::pin(self.target.send(client, &self.message))
+    }
 }
 
 #[cfg(test)]

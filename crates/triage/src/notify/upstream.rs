@@ -27,6 +27,15 @@ use triage_core::time::format_go;
 use super::DeliveryError;
 use super::webhook::{classify, retry_after};
 use crate::net::secret::SecretSource;
+use std::any::Any;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+
+use super::compose::{UpstreamChannel, forwarded_alerts};
+use super::registry::{BuildInput, ComposeInput, Integration, Kind, Prepared};
+use crate::net::http_auth::HttpAuth;
+use triage_core::engine::Outgoing;
 
 /// How much of a failed answer is read into the error message.
 const ERROR_TEXT_LIMIT: usize = 2048;
@@ -539,6 +548,51 @@ fn is_plain_authority(authority: &str) -> bool {
     let host_ok = host.chars().all(|c| c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=".contains(c));
     let port_ok = port.is_empty() || port.strip_prefix(':').is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
     userinfo_ok && host_ok && port_ok
+}
+
+/// The registration of `alertmanager_configs`.
+pub const KIND: Kind = Kind { key: "alertmanager_configs", build };
+
+fn build(b: &BuildInput<'_>) -> Result<Arc<dyn Integration>, String> {
+    let c = &b.receiver.alertmanager_configs[b.index];
+    let url = SecretSource::from_pair(c.url.as_ref().map(|u| u.expose()), c.url_file.as_deref())
+        .ok_or_else(|| b.error(KIND.key, "no url"))?;
+    Ok(Arc::new(UpstreamChannel {
+        target: UpstreamTarget {
+            url,
+            send_resolved: c.send_resolved,
+            auth: HttpAuth::from_configs(c.http_config.as_ref(), b.config.global().http_config.as_ref()),
+        },
+        silences: c.silences,
+    }))
+}
+
+impl Integration for UpstreamChannel {
+    fn kind(&self) -> &'static str {
+        "alertmanager"
+    }
+
+    fn compose<'a>(&'a self, input: ComposeInput<'a>) -> BoxFuture<'a, (Box<dyn Prepared>, Vec<String>)> {
+        let prepared =
+            UpstreamSend { target: self.target.clone(), alerts: forwarded_alerts(input.renderer, input.out) };
+        Box::pin(std::future::ready((Box::new(prepared) as Box<dyn Prepared>, Vec::new())))
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// Alerts ready to forward.
+struct UpstreamSend {
+    target: UpstreamTarget,
+    alerts: Vec<ForwardedAlert>,
+}
+
+impl Prepared for UpstreamSend {
+    fn send<'a>(&'a self, client: &'a reqwest::Client, _: &'a Outgoing) -> BoxFuture<'a, Result<(), DeliveryError>> {
+        Box::pin(self.target.forward(client, &self.alerts))
+    }
 }
 
 #[cfg(test)]

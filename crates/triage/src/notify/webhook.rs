@@ -10,6 +10,12 @@ use triage_core::template::Instruction;
 use super::DeliveryError;
 use crate::net::http_auth::{HttpAuth, authorize};
 use crate::net::secret::SecretSource;
+use std::any::Any;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+
+use super::registry::{BuildInput, ComposeInput, Integration, Kind, Prepared};
 
 /// The header carrying [`Outgoing::idempotency_key`].
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
@@ -95,6 +101,46 @@ pub(crate) fn without_url(e: &reqwest::Error) -> String {
         s = s.replace(u.as_str(), "<url>");
     }
     s
+}
+
+/// The registration of `webhook_configs`.
+pub const KIND: Kind = Kind { key: "webhook_configs", build };
+
+fn build(b: &BuildInput<'_>) -> Result<Arc<dyn Integration>, String> {
+    let w = &b.receiver.webhook_configs[b.index];
+    let url = SecretSource::from_pair(w.url.as_ref().map(|u| u.expose()), w.url_file.as_deref())
+        .ok_or_else(|| b.error(KIND.key, "no url"))?;
+    let auth = HttpAuth::from_configs(w.http_config.as_ref(), b.config.global().http_config.as_ref());
+    Ok(Arc::new(WebhookTarget { url, max_alerts: w.max_alerts, auth }))
+}
+
+impl Integration for WebhookTarget {
+    fn kind(&self) -> &'static str {
+        "webhook"
+    }
+
+    fn compose<'a>(&'a self, input: ComposeInput<'a>) -> BoxFuture<'a, (Box<dyn Prepared>, Vec<String>)> {
+        let instructions = input.renderer.instructions(&input.out.alerts, input.out.at);
+        let message = WebhookSend { target: self.clone(), instructions, external_url: input.external_url.to_string() };
+        Box::pin(std::future::ready((Box::new(message) as Box<dyn Prepared>, Vec::new())))
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// A webhook notification ready to send.
+struct WebhookSend {
+    target: WebhookTarget,
+    instructions: Vec<Instruction>,
+    external_url: String,
+}
+
+impl Prepared for WebhookSend {
+    fn send<'a>(&'a self, client: &'a reqwest::Client, out: &'a Outgoing) -> BoxFuture<'a, Result<(), DeliveryError>> {
+        Box::pin(self.target.send(client, out, &self.instructions, &self.external_url))
+    }
 }
 
 #[cfg(test)]

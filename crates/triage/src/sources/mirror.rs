@@ -16,9 +16,10 @@ use jiff::Timestamp;
 use triage_core::silence::{GettableSilence, Silence, SilenceState};
 
 use crate::engine::{MirrorTrigger, Shared};
+use crate::notify::compose::UpstreamChannel;
 use crate::notify::upstream::{UpstreamSilence, UpstreamTarget};
 use crate::notify::webhook::without_url;
-use crate::notify::{DeliveryError, Notifiers, Target};
+use crate::notify::{DeliveryError, Notifiers};
 
 /// How often a pass runs without a change.
 const EVERY: Duration = Duration::from_secs(60);
@@ -66,7 +67,7 @@ fn upstreams(notifiers: &Notifiers) -> Vec<(String, UpstreamTarget)> {
     let mut out = Vec::new();
     for (receiver, list) in notifiers.targets().iter() {
         for (i, t) in list.iter().enumerate() {
-            if let Target::Alertmanager(ch) = t
+            if let Some(ch) = t.as_any().downcast_ref::<UpstreamChannel>()
                 && ch.silences
             {
                 out.push((format!("{receiver}/{i}"), ch.target.clone()));
