@@ -71,8 +71,7 @@ pub struct FrontParts {
 impl Front {
     /// A front with no local router yet.
     pub fn new(p: FrontParts) -> Arc<Front> {
-        let http = reqwest::Client::builder()
-            .timeout(FORWARD_TIMEOUT)
+        let http = crate::net::client::builder(FORWARD_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("an HTTP client with default TLS settings builds");

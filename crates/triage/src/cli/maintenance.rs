@@ -137,8 +137,7 @@ pub fn run(action: MaintenanceAction) -> ExitCode {
 }
 
 async fn run_async(action: MaintenanceAction) -> Result<String, String> {
-    let client =
-        reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build().map_err(|e| e.to_string())?;
+    let client = crate::net::client::builder(std::time::Duration::from_secs(30)).build().map_err(|e| e.to_string())?;
     let (request, url) = match &action {
         MaintenanceAction::Add { url, .. } => {
             let window = window_of(&action, Timestamp::now())?;

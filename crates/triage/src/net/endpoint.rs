@@ -71,8 +71,7 @@ impl Endpoint {
             let path = format!("{}/", base.path());
             base.set_path(&path);
         }
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
+        let http = super::client::builder(Duration::from_secs(30))
             .connect_timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| ClientError::Usage(format!("building the HTTP client: {e}")))?;

@@ -2,7 +2,9 @@
 //! errors that say what to do, secrets read from files, HTTP authentication from
 //! `http_config`, and the VictoriaMetrics import client.
 
+pub mod body;
 pub mod cause;
+pub mod client;
 pub mod client_error;
 pub mod endpoint;
 pub mod http_auth;

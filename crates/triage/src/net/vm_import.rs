@@ -43,9 +43,7 @@ pub fn import_url(base: &str) -> Result<String, VmImportError> {
 /// VictoriaMetrics at `base`, waiting at most `timeout`.
 pub async fn import_json_lines(base: &str, body: String, timeout: Duration) -> Result<(), VmImportError> {
     let url = import_url(base)?;
-    let client = reqwest::Client::builder()
-        .timeout(timeout)
-        .user_agent(concat!("triage/", env!("CARGO_PKG_VERSION")))
+    let client = super::client::builder(timeout)
         .build()
         .map_err(|source| VmImportError::Request { url: url.clone(), source })?;
     let response = client

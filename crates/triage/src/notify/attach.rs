@@ -468,17 +468,14 @@ async fn get_capped(client: &reqwest::Client, url: &Url, base: &str) -> Result<V
     if response.content_length().is_some_and(|n| n > MAX_RESPONSE_BYTES as u64) {
         return Err(too_large(&shown_base));
     }
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| format!("reading query_range response from {shown_base}: {}", e.without_url()))?
-    {
-        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
-            return Err(too_large(&shown_base));
-        }
-        body.extend_from_slice(&chunk);
+    let capped = crate::net::body::read_capped(&mut response, MAX_RESPONSE_BYTES).await;
+    if let Some(e) = capped.error {
+        return Err(format!("reading query_range response from {shown_base}: {}", e.without_url()));
     }
+    if capped.over {
+        return Err(too_large(&shown_base));
+    }
+    let body = capped.body;
     if !status.is_success() {
         return Err(http_error(status, &body, &shown_base));
     }

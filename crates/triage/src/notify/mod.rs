@@ -77,11 +77,7 @@ impl Notifiers {
         timeout: Duration,
         node_series: SharedSeries,
     ) -> Notifiers {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .user_agent(concat!("triage/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("HTTP client");
+        let client = crate::net::client::builder(timeout).build().expect("HTTP client");
         Notifiers {
             targets: ArcSwap::from_pointee(targets),
             renderer: ArcSwap::from_pointee(renderer),

@@ -343,13 +343,7 @@ pub(crate) fn request_failed(channel: &str, e: reqwest::Error) -> DeliveryError 
 /// Reads at most [`MAX_RESPONSE_BYTES`] of a response body; a body that breaks off is read as
 /// far as it came.
 pub(crate) async fn read_capped(mut resp: reqwest::Response) -> Vec<u8> {
-    let mut body = Vec::new();
-    while body.len() < MAX_RESPONSE_BYTES {
-        let Ok(Some(chunk)) = resp.chunk().await else { break };
-        let room = MAX_RESPONSE_BYTES - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-    }
-    body
+    crate::net::body::read_capped(&mut resp, MAX_RESPONSE_BYTES).await.body
 }
 
 /// A short, single-line excerpt of a response body for an error message.

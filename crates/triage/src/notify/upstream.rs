@@ -422,13 +422,11 @@ async fn read_json<T: serde::de::DeserializeOwned>(resp: Response, action: &str)
 
 /// Up to `limit` bytes of the body.
 async fn read_capped(mut resp: Response, limit: usize) -> Result<Vec<u8>, reqwest::Error> {
-    let mut body = Vec::new();
-    while body.len() < limit {
-        let Some(chunk) = resp.chunk().await? else { break };
-        let room = limit - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    let capped = crate::net::body::read_capped(&mut resp, limit).await;
+    match capped.error {
+        Some(e) => Err(e),
+        None => Ok(capped.body),
     }
-    Ok(body)
 }
 
 /// A non-success answer: its status, the delay asked for, and the reason given.

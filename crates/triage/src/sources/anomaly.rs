@@ -295,13 +295,14 @@ impl Runner {
             format!("query_range at {base} {what}: {e}")
         })?;
         let status = response.status();
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| format!("query_range at {base}: {e}"))? {
-            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-                return Err(format!("query_range at {base} answered more than {MAX_ANSWER_BYTES} bytes"));
-            }
-            body.extend_from_slice(&chunk);
+        let capped = crate::net::body::read_capped(&mut response, MAX_ANSWER_BYTES).await;
+        if let Some(e) = capped.error {
+            return Err(format!("query_range at {base}: {e}"));
         }
+        if capped.over {
+            return Err(format!("query_range at {base} answered more than {MAX_ANSWER_BYTES} bytes"));
+        }
+        let body = capped.body;
         if !status.is_success() {
             let detail = triage_core::series::api_error_detail(&body)
                 .unwrap_or_else(|| triage_core::series::shorten(&String::from_utf8_lossy(&body), 300));

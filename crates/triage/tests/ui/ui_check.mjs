@@ -296,8 +296,16 @@ try {
     await page.fill('#history-fingerprint', fp);
     await page.click('#history-form button[type="submit"]');
     await visible(page.locator('.history-rows tbody tr', { hasText: 'firing' }));
-    const others = await page.locator('.history-rows tbody tr button.linkish').allTextContents();
-    if (others.some((f) => f !== fp)) throw new Error(`history rows of other alerts: ${others}`);
+    // The rows of the unfiltered history may still be shown until the search's answer
+    // arrives: wait (with a deadline) for the table to hold only this alert's rows.
+    const deadline = Date.now() + 10_000;
+    let shown = [];
+    for (;;) {
+      shown = await page.locator('.history-rows tbody tr button.linkish').allTextContents();
+      if (shown.length > 0 && shown.every((f) => f === fp)) break;
+      if (Date.now() > deadline) throw new Error(`history rows of other alerts: ${shown}`);
+      await page.waitForTimeout(100);
+    }
   });
 
   await step('the layout fits a 1366x768 screen', async () => {

@@ -60,8 +60,7 @@ impl Pusher {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(format!("--push URL must be http or https: {base:?}"));
         }
-        let client = reqwest::Client::builder()
-            .timeout(PUSH_TIMEOUT)
+        let client = crate::net::client::builder(PUSH_TIMEOUT)
             .user_agent(concat!("triage-agent/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("HTTP client: {e}"))?;

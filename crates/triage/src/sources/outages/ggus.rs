@@ -229,7 +229,7 @@ pub fn build_client(
     server_ca: Option<&Path>,
     timeout: Duration,
 ) -> Result<reqwest::Client, GgusFetchError> {
-    let mut builder = reqwest::Client::builder().timeout(timeout).connect_timeout(timeout);
+    let mut builder = crate::net::client::builder(timeout).connect_timeout(timeout);
     match auth {
         GgusAuth::ClientCertificate { cert, key } => {
             let mut pem = read_credential(kind, cert)?;
@@ -325,16 +325,11 @@ pub async fn fetch_document(
 
 /// At most `max` bytes of the body, and whether there was more.
 async fn read_capped(response: &mut reqwest::Response, max: usize) -> Result<(Vec<u8>, bool), reqwest::Error> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        if body.len() + chunk.len() > max {
-            let room = max - body.len();
-            body.extend_from_slice(&chunk[..room]);
-            return Ok((body, true));
-        }
-        body.extend_from_slice(&chunk);
+    let capped = crate::net::body::read_capped(response, max).await;
+    match capped.error {
+        Some(e) => Err(e),
+        None => Ok((capped.body, capped.over)),
     }
-    Ok((body, false))
 }
 
 fn read_credential(kind: SourceKind, path: &Path) -> Result<Vec<u8>, GgusFetchError> {

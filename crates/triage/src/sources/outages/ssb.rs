@@ -235,23 +235,11 @@ async fn send_capped(
 ) -> Result<Vec<u8>, String> {
     let mut response = request.send().await.map_err(|e| describe(what, server, &e))?;
     let status = response.status();
-    let mut body = Vec::new();
-    let mut over = false;
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > max_bytes {
-                    over = true;
-                    break;
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => break,
-            Err(e) if status.is_success() => {
-                return Err(format!("{what} at {server}: reading the answer failed: {}", cause_of(&e)));
-            }
-            Err(_) => break,
-        }
+    let crate::net::body::Capped { body, over, error } = crate::net::body::read_capped(&mut response, max_bytes).await;
+    if let Some(e) = error
+        && status.is_success()
+    {
+        return Err(format!("{what} at {server}: reading the answer failed: {}", cause_of(&e)));
     }
     if !status.is_success() {
         return Err(format!("{what} at {server} answered HTTP {status}{}", error_text(&body, secrets)));
