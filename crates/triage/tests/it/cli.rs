@@ -1,0 +1,103 @@
+//! The command line of the real binary: `check-config`, `--version`, and SIGHUP reload.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::support::peer::start_triage_at;
+
+fn testdata(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(rel)
+}
+
+fn triage(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_triage")).args(args).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn check_config_accepts_a_valid_file() {
+    let (code, out) = triage(&["check-config", testdata("config/cms-like.yml").to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("SUCCESS"), "{out}");
+}
+
+#[test]
+fn check_config_lists_every_problem_and_exits_1() {
+    let (code, out) = triage(&["check-config", testdata("config/invalid/many-errors.yml").to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAILED"), "{out}");
+    let problems = out.lines().filter(|l| l.starts_with("  ")).count();
+    assert_eq!(problems, 10, "every problem on its own line:\n{out}");
+}
+
+#[test]
+fn check_config_lists_each_go_template_field_that_falls_back() {
+    let (code, out) = triage(&["check-config", testdata("config/channels.yml").to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    let fallbacks: Vec<&str> = out.lines().filter(|l| l.contains("the default template is used instead")).collect();
+    assert_eq!(fallbacks.len(), 2, "{out}");
+    assert!(
+        fallbacks[0].contains(r#"receiver "ops" slack_configs[0].title: this is an Alertmanager Go template"#),
+        "{out}"
+    );
+    assert!(fallbacks[1].contains(r#"receiver "ops" slack_configs[0].text"#), "{out}");
+}
+
+#[test]
+fn template_render_shows_every_field_of_a_receiver() {
+    let config = testdata("config/channels.yml");
+    let (code, out) = triage(&["template", "render", "--config", config.to_str().unwrap(), "--receiver", "ops"]);
+    assert_eq!(code, 0, "{out}");
+    for want in [
+        "==> email_configs[0].subject <==\n[CRITICAL] [FIRING:2] SquidDown",
+        "==> email_configs[0].headers.X-Triage-Site <==\nT2_CH_CERN",
+        "==> slack_configs[0].title <==\n[FIRING:2] SquidDown",
+        "==> mattermost_configs[0].text <==",
+        "\"instructions\": [",
+        "Restart the squid on squid-01.cern.ch:3128",
+        "warning: receiver \"ops\" slack_configs[0].title",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in\n{out}");
+    }
+    let (code, _) = triage(&["template", "render", "--receiver", "nobody"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn check_config_fails_on_any_bad_file_among_several() {
+    let good = testdata("config/cms-like.yml");
+    let bad = testdata("config/invalid/unknown-key.yml");
+    let (code, out) = triage(&["check-config", good.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    let (code, out) = triage(&["check-config", "/nonexistent/alertmanager.yml"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("cannot read"), "{out}");
+}
+
+#[test]
+fn version_is_printed() {
+    let (code, out) = triage(&["--version"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("triage "), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("alertmanager.yml");
+    std::fs::write(&config, "route:\n  receiver: a\nreceivers:\n  - name: a\n").unwrap();
+    let data = dir.path().join("data");
+    let (proc, url) = start_triage_at(&config, &data).await;
+    std::fs::write(&config, "route:\n  receiver: b\nreceivers:\n  - name: a\n  - name: b\n").unwrap();
+    assert!(Command::new("kill").arg("-HUP").arg(proc.pid().to_string()).status().unwrap().success());
+    let reloaded = crate::support::poll(crate::support::DEADLINE, || {
+        let url = url.clone();
+        async move {
+            let v: serde_json::Value =
+                crate::support::client().get(format!("{url}/api/v2/receivers")).send().await.ok()?.json().await.ok()?;
+            (v.as_array()?.len() == 2).then_some(())
+        }
+    })
+    .await;
+    assert!(reloaded.is_some(), "SIGHUP did not reload the configuration");
+}
