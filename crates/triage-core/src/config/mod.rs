@@ -297,6 +297,11 @@ fn parse_file(text: &str, diag: &mut Diagnostics) -> Option<ConfigFile> {
             continue;
         };
         let path = key.to_string();
+        // A section written with no value (`templates:`, `global: ~`) is an absent one, as
+        // Go's YAML decoder reads it.
+        if value.is_null() && TOP_LEVEL_KEYS.contains(&format!("`{key}`")) {
+            continue;
+        }
         match key {
             "global" => file.global = piece(value, &path, diag).unwrap_or_default(),
             "route" if value.is_null() => {}
@@ -529,4 +534,22 @@ mod tests {
         .unwrap();
         assert_eq!(c.route().routes[0].key(), r#"{}/{code="500"}"#);
     }
+
+    #[test]
+    fn sections_without_a_value_are_absent() {
+        let c = Config::from_yaml("global:
+templates:
+inhibit_rules: ~
+time_intervals:
+route: {receiver: a}
+receivers: [{name: a}]
+")
+            .unwrap();
+        assert!(c.templates().is_empty());
+        assert!(Config::from_yaml("route: {receiver: a}
+receivers: [{name: a}]
+bogus: ~
+").is_err());
+    }
+
 }

@@ -349,7 +349,8 @@ async fn activate(p: EngineParts, checked: Checked, leadership: Leadership) -> a
     let unsent = unsent_notifications(&loaded.outbox);
 
     let store_writer = writer::spawn(Arc::clone(&store), Arc::clone(&metrics));
-    let external_url = opts.external_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    // Alertmanager's default: this host's name and the listening port.
+    let external_url = opts.external_url.clone().unwrap_or_else(|| format!("http://{}:{}", host_name(), addr.port()));
     let mirror = crate::engine::MirrorTrigger::default();
     let notifiers =
         Arc::new(Notifiers::new(built.targets, built.renderer, external_url, opts.notify_timeout, node_series));

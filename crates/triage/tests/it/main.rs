@@ -18,6 +18,7 @@ mod classify_cli;
 mod cli;
 mod client_cli;
 mod client_top;
+mod corpus_differential;
 mod crash_recovery;
 mod deploy_assets;
 mod email_end_to_end;

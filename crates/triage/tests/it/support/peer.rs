@@ -56,8 +56,14 @@ pub async fn start_triage(config_yaml: &str) -> Peer {
 /// Starts a peer of the given kind and waits until `/-/ready` answers.
 pub async fn start_peer(kind: Kind, config_yaml: &str) -> Peer {
     let dir = tempfile::Builder::new().prefix(&format!("triage-test-{}-", kind.name())).tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("alertmanager.yml"), config_yaml).expect("write config");
+    start_peer_in(kind, dir).await
+}
+
+/// Starts a peer of the given kind on `dir/alertmanager.yml` (with whatever files it refers to
+/// beside it) and waits until `/-/ready` answers. The directory goes with the peer.
+pub async fn start_peer_in(kind: Kind, dir: TempDir) -> Peer {
     let config_path = dir.path().join("alertmanager.yml");
-    std::fs::write(&config_path, config_yaml).expect("write config");
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).expect("create data dir");
 

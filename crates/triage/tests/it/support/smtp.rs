@@ -102,6 +102,11 @@ impl Inbox {
         .unwrap_or_else(|| panic!("fewer than {count} messages arrived within {DEADLINE:?}"))
     }
 
+    /// Every message so far.
+    pub fn all(&self) -> Vec<ReceivedMail> {
+        self.0.lock().expect("inbox lock").clone()
+    }
+
     pub fn len(&self) -> usize {
         self.0.lock().expect("inbox lock").len()
     }
