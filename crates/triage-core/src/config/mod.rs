@@ -18,6 +18,7 @@ pub mod model;
 pub mod outages;
 pub mod replay;
 mod validate;
+pub(crate) use validate::check_secret_url;
 
 use std::collections::BTreeSet;
 use std::fmt;

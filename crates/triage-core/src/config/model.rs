@@ -78,6 +78,8 @@ pub const DEFAULT_VICTOROPS_API_URL: &str = "https://alert.victorops.com/integra
 pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org";
 /// Alertmanager's default Webex API URL.
 pub const DEFAULT_WEBEX_API_URL: &str = "https://webexapis.com/v1/messages";
+/// Alertmanager's default Rocket.Chat API URL.
+pub const DEFAULT_ROCKETCHAT_API_URL: &str = "https://open.rocket.chat/";
 
 /// The `global` section. Unset fields take Alertmanager's defaults through the accessors.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
@@ -136,8 +138,31 @@ pub struct GlobalConfig {
     pub victorops_api_key_file: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telegram_api_url: Option<String>,
+    /// Default bot token of `telegram_configs` (Alertmanager 0.28).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telegram_bot_token: Option<Secret>,
+    /// A file holding the default Telegram bot token (0.28).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telegram_bot_token_file: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webex_api_url: Option<String>,
+    /// A file holding `wechat_api_secret` (Alertmanager 0.29).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wechat_api_secret_file: Option<String>,
+    /// Default API URL of `jira_configs` (Alertmanager 0.28; no default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jira_api_url: Option<String>,
+    /// Default API URL of `rocketchat_configs` (0.28; `https://open.rocket.chat/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rocketchat_api_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rocketchat_token: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rocketchat_token_file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rocketchat_token_id: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rocketchat_token_id_file: Option<String>,
 }
 
 impl GlobalConfig {
@@ -179,6 +204,11 @@ impl GlobalConfig {
     /// `telegram_api_url` or Alertmanager's default.
     pub fn telegram_api_url(&self) -> &str {
         non_empty(&self.telegram_api_url).unwrap_or(DEFAULT_TELEGRAM_API_URL)
+    }
+
+    /// `rocketchat_api_url` or Alertmanager's default.
+    pub fn rocketchat_api_url(&self) -> &str {
+        non_empty(&self.rocketchat_api_url).unwrap_or(DEFAULT_ROCKETCHAT_API_URL)
     }
 
     /// `webex_api_url` or Alertmanager's default.

@@ -641,7 +641,7 @@ fn compile_inhibit_rule(r: &InhibitRuleConfig, path: &str, diag: &mut Diagnostic
 
 /// [`check_url`], except that the redaction token `<secret>` passes, as in Alertmanager, so
 /// that a configuration printed with its secrets hidden can be read back.
-fn check_secret_url(url: &str) -> Result<(), String> {
+pub(crate) fn check_secret_url(url: &str) -> Result<(), String> {
     if url == super::model::SECRET_TOKEN { Ok(()) } else { check_url(url) }
 }
 
