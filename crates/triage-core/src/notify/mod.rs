@@ -26,6 +26,6 @@ pub mod wechat;
 
 pub use expand::Expand;
 pub use request::{
-    Body, BuildError, FileSecrets, HttpRequest, Integration, Method, NotifyContext, Status, key_hash, retrier,
-    truncate_in_bytes, truncate_in_runes,
+    Body, BuildError, FileSecrets, HttpRequest, Integration, Method, NotifyContext, Status, encode_query, key_hash,
+    query_escape, retrier, truncate_in_bytes, truncate_in_runes,
 };
