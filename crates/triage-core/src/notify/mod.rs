@@ -12,6 +12,7 @@
 
 pub mod discord;
 pub mod expand;
+pub mod go_duration;
 pub mod opsgenie;
 pub mod pagerduty;
 pub mod pushover;
