@@ -10,6 +10,8 @@
 //! Kinds whose later requests depend on earlier answers (WeChat's token, Jira's search) add
 //! their own steps, documented in their module.
 
+#[cfg(test)]
+mod config_tests;
 pub mod discord;
 pub mod expand;
 pub mod go_duration;
