@@ -361,6 +361,8 @@ fn parse_receiver(mut value: Value, path: &str, diag: &mut Diagnostics) -> Recei
             "telegram_configs" => node.telegram_configs = list(v, &p, diag, piece_or_default),
             "webex_configs" => node.webex_configs = list(v, &p, diag, piece_or_default),
             "discord_configs" => node.discord_configs = list(v, &p, diag, piece_or_default),
+            "msteams_configs" => node.msteams_configs = list(v, &p, diag, piece_or_default),
+            "msteamsv2_configs" => node.msteamsv2_configs = list(v, &p, diag, piece_or_default),
             _ => node.alertmanager_configs = list(v, &p, diag, piece_or_default),
         }
     }
@@ -373,7 +375,7 @@ fn piece_or_default<T: serde::de::DeserializeOwned>(value: Value, path: &str, di
 }
 
 /// Integration lists read entry by entry, so one bad entry does not hide the others' errors.
-const TYPED_INTEGRATIONS: [&str; 14] = [
+const TYPED_INTEGRATIONS: [&str; 16] = [
     "webhook_configs",
     "email_configs",
     "slack_configs",
@@ -387,6 +389,9 @@ const TYPED_INTEGRATIONS: [&str; 14] = [
     "telegram_configs",
     "webex_configs",
     "discord_configs",
+    "msteams_configs",
+    "msteamsv2_configs",
+    // (next kind)
     "alertmanager_configs",
 ];
 

@@ -317,10 +317,10 @@ pub struct ReceiverConfig {
     pub discord_configs: Vec<notify::discord::DiscordConfig>,
     /// Microsoft Teams incoming webhooks (Alertmanager 0.26).
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
-    pub msteams_configs: Vec<Raw>,
+    pub msteams_configs: Vec<notify::msteams::MsteamsConfig>,
     /// Microsoft Teams Workflows webhooks (Alertmanager 0.28).
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
-    pub msteamsv2_configs: Vec<Raw>,
+    pub msteamsv2_configs: Vec<notify::msteamsv2::Msteamsv2Config>,
     /// Jira issues (Alertmanager 0.28).
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
     pub jira_configs: Vec<Raw>,
@@ -424,8 +424,8 @@ impl ReceiverConfig {
         kind(&mut out, &self.telegram_configs);
         kind(&mut out, &self.discord_configs);
         kind(&mut out, &self.webex_configs);
-        raw_kind(&mut out, "msteams_configs", &self.msteams_configs, true);
-        raw_kind(&mut out, "msteamsv2_configs", &self.msteamsv2_configs, true);
+        kind(&mut out, &self.msteams_configs);
+        kind(&mut out, &self.msteamsv2_configs);
         raw_kind(&mut out, "jira_configs", &self.jira_configs, true);
         raw_kind(&mut out, "incidentio_configs", &self.incidentio_configs, true);
         raw_kind(&mut out, "rocketchat_configs", &self.rocketchat_configs, false);

@@ -218,9 +218,10 @@ fn check_integrations(r: &ReceiverConfig, g: &GlobalConfig, path: &str, diag: &m
     check_kind(&r.telegram_configs, g, path, diag);
     check_kind(&r.discord_configs, g, path, diag);
     check_kind(&r.webex_configs, g, path, diag);
+    check_kind(&r.msteams_configs, g, path, diag);
+    check_kind(&r.msteamsv2_configs, g, path, diag);
+    // (next kind)
     for (key, list) in [
-        ("msteams_configs", &r.msteams_configs),
-        ("msteamsv2_configs", &r.msteamsv2_configs),
         ("jira_configs", &r.jira_configs),
         ("rocketchat_configs", &r.rocketchat_configs),
         ("incidentio_configs", &r.incidentio_configs),

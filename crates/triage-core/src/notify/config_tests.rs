@@ -23,13 +23,15 @@ receivers:
   opsgenie_configs: [{}]
   pagerduty_configs: [{routing_key: k}]
   webhook_configs: [{url: 'http://w'}]
+  msteamsv2_configs: [{webhook_url: 'http://t2'}]
+  msteams_configs: [{webhook_url_file: /t1, send_resolved: false}]
 "#;
 
 #[test]
 fn every_kind_loads_and_is_listed_in_alertmanager_order() {
     let c = Config::from_yaml(ALL_KINDS).unwrap_or_else(|e| panic!("{e}"));
     let r = c.receiver("all").unwrap();
-    assert_eq!(r.integration_count(), 11);
+    assert_eq!(r.integration_count(), 13);
     let order: Vec<(&str, usize, bool)> = r.all_integrations();
     assert_eq!(
         order,
@@ -45,11 +47,13 @@ fn every_kind_loads_and_is_listed_in_alertmanager_order() {
             ("telegram_configs", 1, false),
             ("discord_configs", 0, true),
             ("webex_configs", 0, true),
+            ("msteams_configs", 0, false),
+            ("msteamsv2_configs", 0, true),
         ]
     );
     let undelivered: Vec<(&str, usize)> =
         r.raw_integrations().into_iter().filter(|(_, n)| !n.is_empty()).map(|(k, n)| (k, n.len())).collect();
-    assert_eq!(undelivered.len(), 9);
+    assert_eq!(undelivered.len(), 11);
     assert!(undelivered.contains(&("telegram_configs", 2)));
 }
 

@@ -15,6 +15,8 @@ mod config_tests;
 pub mod discord;
 pub mod expand;
 pub mod go_duration;
+pub mod msteams;
+pub mod msteamsv2;
 pub mod opsgenie;
 pub mod pagerduty;
 pub mod pushover;
