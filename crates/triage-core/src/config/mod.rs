@@ -363,6 +363,7 @@ fn parse_receiver(mut value: Value, path: &str, diag: &mut Diagnostics) -> Recei
             "discord_configs" => node.discord_configs = list(v, &p, diag, piece_or_default),
             "msteams_configs" => node.msteams_configs = list(v, &p, diag, piece_or_default),
             "msteamsv2_configs" => node.msteamsv2_configs = list(v, &p, diag, piece_or_default),
+            "rocketchat_configs" => node.rocketchat_configs = list(v, &p, diag, piece_or_default),
             _ => node.alertmanager_configs = list(v, &p, diag, piece_or_default),
         }
     }
@@ -375,7 +376,7 @@ fn piece_or_default<T: serde::de::DeserializeOwned>(value: Value, path: &str, di
 }
 
 /// Integration lists read entry by entry, so one bad entry does not hide the others' errors.
-const TYPED_INTEGRATIONS: [&str; 16] = [
+const TYPED_INTEGRATIONS: [&str; 17] = [
     "webhook_configs",
     "email_configs",
     "slack_configs",
@@ -391,6 +392,7 @@ const TYPED_INTEGRATIONS: [&str; 16] = [
     "discord_configs",
     "msteams_configs",
     "msteamsv2_configs",
+    "rocketchat_configs",
     // (next kind)
     "alertmanager_configs",
 ];

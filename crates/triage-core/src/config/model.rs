@@ -326,7 +326,7 @@ pub struct ReceiverConfig {
     pub jira_configs: Vec<Raw>,
     /// Rocket.Chat messages (Alertmanager 0.28).
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
-    pub rocketchat_configs: Vec<Raw>,
+    pub rocketchat_configs: Vec<notify::rocketchat::RocketchatConfig>,
     /// incident.io alerts (Alertmanager 0.29).
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
     pub incidentio_configs: Vec<Raw>,
@@ -428,7 +428,7 @@ impl ReceiverConfig {
         kind(&mut out, &self.msteamsv2_configs);
         raw_kind(&mut out, "jira_configs", &self.jira_configs, true);
         raw_kind(&mut out, "incidentio_configs", &self.incidentio_configs, true);
-        raw_kind(&mut out, "rocketchat_configs", &self.rocketchat_configs, false);
+        kind(&mut out, &self.rocketchat_configs);
         out.extend(self.mattermost_configs.iter().enumerate().map(|(i, c)| ("mattermost_configs", i, c.send_resolved)));
         out.extend(
             self.alertmanager_configs.iter().enumerate().map(|(i, c)| ("alertmanager_configs", i, c.send_resolved)),

@@ -21,6 +21,7 @@ pub mod opsgenie;
 pub mod pagerduty;
 pub mod pushover;
 mod request;
+pub mod rocketchat;
 pub mod sns;
 pub mod telegram;
 #[cfg(test)]
