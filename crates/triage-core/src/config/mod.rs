@@ -364,6 +364,7 @@ fn parse_receiver(mut value: Value, path: &str, diag: &mut Diagnostics) -> Recei
             "msteams_configs" => node.msteams_configs = list(v, &p, diag, piece_or_default),
             "msteamsv2_configs" => node.msteamsv2_configs = list(v, &p, diag, piece_or_default),
             "rocketchat_configs" => node.rocketchat_configs = list(v, &p, diag, piece_or_default),
+            "incidentio_configs" => node.incidentio_configs = list(v, &p, diag, piece_or_default),
             _ => node.alertmanager_configs = list(v, &p, diag, piece_or_default),
         }
     }
@@ -376,7 +377,7 @@ fn piece_or_default<T: serde::de::DeserializeOwned>(value: Value, path: &str, di
 }
 
 /// Integration lists read entry by entry, so one bad entry does not hide the others' errors.
-const TYPED_INTEGRATIONS: [&str; 17] = [
+const TYPED_INTEGRATIONS: [&str; 18] = [
     "webhook_configs",
     "email_configs",
     "slack_configs",
@@ -393,6 +394,7 @@ const TYPED_INTEGRATIONS: [&str; 17] = [
     "msteams_configs",
     "msteamsv2_configs",
     "rocketchat_configs",
+    "incidentio_configs",
     // (next kind)
     "alertmanager_configs",
 ];

@@ -329,7 +329,7 @@ pub struct ReceiverConfig {
     pub rocketchat_configs: Vec<notify::rocketchat::RocketchatConfig>,
     /// incident.io alerts (Alertmanager 0.29).
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
-    pub incidentio_configs: Vec<Raw>,
+    pub incidentio_configs: Vec<notify::incidentio::IncidentioConfig>,
 }
 
 /// How many entries a list of integrations has (what [`ReceiverConfig::raw_integrations`]
@@ -427,7 +427,7 @@ impl ReceiverConfig {
         kind(&mut out, &self.msteams_configs);
         kind(&mut out, &self.msteamsv2_configs);
         raw_kind(&mut out, "jira_configs", &self.jira_configs, true);
-        raw_kind(&mut out, "incidentio_configs", &self.incidentio_configs, true);
+        kind(&mut out, &self.incidentio_configs);
         kind(&mut out, &self.rocketchat_configs);
         out.extend(self.mattermost_configs.iter().enumerate().map(|(i, c)| ("mattermost_configs", i, c.send_resolved)));
         out.extend(

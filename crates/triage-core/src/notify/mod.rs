@@ -15,6 +15,7 @@ mod config_tests;
 pub mod discord;
 pub mod expand;
 pub mod go_duration;
+pub mod incidentio;
 pub mod msteams;
 pub mod msteamsv2;
 pub mod opsgenie;

@@ -41,6 +41,8 @@ pub struct NotifyContext<'a> {
     pub receiver: &'a str,
     /// The aggregation group's key (`{}/{kind="x"}:{alertname="A"}`).
     pub group_key: &'a str,
+    /// The aggregation group's labels.
+    pub group_labels: &'a crate::labels::LabelSet,
     /// Firing or resolved.
     pub status: Status,
     /// The alerts of the notification (after `max_alerts`-style truncation, if any).

@@ -80,11 +80,14 @@ pub(crate) fn group_key(kind: &str) -> String {
 
 /// A context over `alerts` at a time after every recorded alert's end.
 pub(crate) fn context<'a>(receiver: &'a str, key: &'a str, alerts: &'a [Alert]) -> NotifyContext<'a> {
+    static GROUP: std::sync::OnceLock<LabelSet> = std::sync::OnceLock::new();
+    let group_labels = GROUP.get_or_init(|| LabelSet::from_pairs([("alertname", "DiskFull")]));
     let now = ts("2024-05-01T11:00:00Z");
     let status = if alerts.iter().all(|a| a.resolved_at(now)) { Status::Resolved } else { Status::Firing };
     NotifyContext {
         receiver,
         group_key: key,
+        group_labels,
         status,
         alerts,
         now,
