@@ -365,6 +365,7 @@ fn parse_receiver(mut value: Value, path: &str, diag: &mut Diagnostics) -> Recei
             "msteamsv2_configs" => node.msteamsv2_configs = list(v, &p, diag, piece_or_default),
             "rocketchat_configs" => node.rocketchat_configs = list(v, &p, diag, piece_or_default),
             "incidentio_configs" => node.incidentio_configs = list(v, &p, diag, piece_or_default),
+            "jira_configs" => node.jira_configs = list(v, &p, diag, piece_or_default),
             _ => node.alertmanager_configs = list(v, &p, diag, piece_or_default),
         }
     }
@@ -377,7 +378,7 @@ fn piece_or_default<T: serde::de::DeserializeOwned>(value: Value, path: &str, di
 }
 
 /// Integration lists read entry by entry, so one bad entry does not hide the others' errors.
-const TYPED_INTEGRATIONS: [&str; 18] = [
+const TYPED_INTEGRATIONS: [&str; 19] = [
     "webhook_configs",
     "email_configs",
     "slack_configs",
@@ -394,8 +395,8 @@ const TYPED_INTEGRATIONS: [&str; 18] = [
     "msteams_configs",
     "msteamsv2_configs",
     "rocketchat_configs",
+    "jira_configs",
     "incidentio_configs",
-    // (next kind)
     "alertmanager_configs",
 ];
 

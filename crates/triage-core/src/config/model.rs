@@ -323,7 +323,7 @@ pub struct ReceiverConfig {
     pub msteamsv2_configs: Vec<notify::msteamsv2::Msteamsv2Config>,
     /// Jira issues (Alertmanager 0.28).
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
-    pub jira_configs: Vec<Raw>,
+    pub jira_configs: Vec<notify::jira::JiraConfig>,
     /// Rocket.Chat messages (Alertmanager 0.28).
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
     pub rocketchat_configs: Vec<notify::rocketchat::RocketchatConfig>,
@@ -426,7 +426,7 @@ impl ReceiverConfig {
         kind(&mut out, &self.webex_configs);
         kind(&mut out, &self.msteams_configs);
         kind(&mut out, &self.msteamsv2_configs);
-        raw_kind(&mut out, "jira_configs", &self.jira_configs, true);
+        kind(&mut out, &self.jira_configs);
         kind(&mut out, &self.incidentio_configs);
         kind(&mut out, &self.rocketchat_configs);
         out.extend(self.mattermost_configs.iter().enumerate().map(|(i, c)| ("mattermost_configs", i, c.send_resolved)));
@@ -455,14 +455,6 @@ impl ReceiverConfig {
     pub fn integration_count(&self) -> usize {
         self.kind_counts().iter().map(|(_, c)| c).sum()
     }
-}
-
-/// A kind still kept as raw YAML: its `send_resolved`, else the kind's default.
-fn raw_kind(out: &mut Vec<(&'static str, usize, bool)>, key: &'static str, list: &[Raw], default: bool) {
-    out.extend(list.iter().enumerate().map(|(i, r)| {
-        let resolved = r.value().get("send_resolved").and_then(yaml_serde::Value::as_bool).unwrap_or(default);
-        (key, i, resolved)
-    }));
 }
 
 /// A `webhook_configs` entry.

@@ -220,16 +220,9 @@ fn check_integrations(r: &ReceiverConfig, g: &GlobalConfig, path: &str, diag: &m
     check_kind(&r.webex_configs, g, path, diag);
     check_kind(&r.msteams_configs, g, path, diag);
     check_kind(&r.msteamsv2_configs, g, path, diag);
-    check_kind(&r.rocketchat_configs, g, path, diag);
+    check_kind(&r.jira_configs, g, path, diag);
     check_kind(&r.incidentio_configs, g, path, diag);
-    // (next kind)
-    for (key, list) in [("jira_configs", &r.jira_configs)] {
-        for (j, raw) in list.iter().enumerate() {
-            if !raw.value().is_mapping() {
-                diag.push(format!("{path}.{key}[{j}]"), "invalid type: expected a mapping of settings");
-            }
-        }
-    }
+    check_kind(&r.rocketchat_configs, g, path, diag);
 }
 
 /// One kind's own checks ([`crate::notify::Integration::validate`]) on every entry that

@@ -23,6 +23,8 @@ receivers:
   opsgenie_configs: [{}]
   pagerduty_configs: [{routing_key: k}]
   webhook_configs: [{url: 'http://w'}]
+  incidentio_configs: [{url: 'http://io', alert_source_token: t}]
+  jira_configs: [{api_url: 'https://j/rest/api/2', project: P, issue_type: Bug}]
   rocketchat_configs: [{token: t, token_id: i}]
   msteamsv2_configs: [{webhook_url: 'http://t2'}]
   msteams_configs: [{webhook_url_file: /t1, send_resolved: false}]
@@ -32,7 +34,7 @@ receivers:
 fn every_kind_loads_and_is_listed_in_alertmanager_order() {
     let c = Config::from_yaml(ALL_KINDS).unwrap_or_else(|e| panic!("{e}"));
     let r = c.receiver("all").unwrap();
-    assert_eq!(r.integration_count(), 14);
+    assert_eq!(r.integration_count(), 16);
     let order: Vec<(&str, usize, bool)> = r.all_integrations();
     assert_eq!(
         order,
@@ -50,12 +52,14 @@ fn every_kind_loads_and_is_listed_in_alertmanager_order() {
             ("webex_configs", 0, true),
             ("msteams_configs", 0, false),
             ("msteamsv2_configs", 0, true),
+            ("jira_configs", 0, true),
+            ("incidentio_configs", 0, true),
             ("rocketchat_configs", 0, false),
         ]
     );
     let undelivered: Vec<(&str, usize)> =
         r.raw_integrations().into_iter().filter(|(_, n)| !n.is_empty()).map(|(k, n)| (k, n.len())).collect();
-    assert_eq!(undelivered.len(), 12);
+    assert_eq!(undelivered.len(), 14);
     assert!(undelivered.contains(&("telegram_configs", 2)));
 }
 

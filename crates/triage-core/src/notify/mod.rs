@@ -16,6 +16,7 @@ pub mod discord;
 pub mod expand;
 pub mod go_duration;
 pub mod incidentio;
+pub mod jira;
 pub mod msteams;
 pub mod msteamsv2;
 pub mod opsgenie;
