@@ -2,8 +2,9 @@
 //!
 //! These types say what the file may contain; they do not check what it means (labels,
 //! matchers, receivers that exist, ...): the `validate` pass does, in one pass, and builds the
-//! runtime [`super::Config`]. Every struct refuses unknown keys. Integrations that triage does
-//! not type yet are kept as [`Raw`] YAML; the typed ones are in [`crate::notify`]. Secrets print as `<secret>` in `Debug` and when
+//! runtime [`super::Config`]. Every struct refuses unknown keys. The integration kinds beyond
+//! webhook, e-mail, Slack, Mattermost and Alertmanager are typed in [`crate::notify`], one
+//! module each; settings triage does not type (`http_config`) are kept as [`Raw`] YAML. Secrets print as `<secret>` in `Debug` and when
 //! serialized.
 
 use std::collections::BTreeMap;

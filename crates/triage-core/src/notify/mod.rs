@@ -15,6 +15,7 @@ mod config_tests;
 pub mod discord;
 pub mod expand;
 pub mod go_duration;
+mod go_text;
 pub mod incidentio;
 pub mod jira;
 pub mod msteams;
@@ -33,7 +34,8 @@ pub mod webex;
 pub mod wechat;
 
 pub use expand::Expand;
+pub use go_text::{encode_query, query_escape};
 pub use request::{
-    Body, BuildError, FileSecrets, HttpRequest, Integration, Method, NotifyContext, Status, encode_query, key_hash,
-    query_escape, retrier, truncate_in_bytes, truncate_in_runes,
+    Body, BuildError, FileSecrets, HttpRequest, Integration, Method, NotifyContext, Status, key_hash, retrier,
+    truncate_in_bytes, truncate_in_runes,
 };

@@ -7,7 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::go_duration::{go_duration_secs, parse_go_duration};
-use super::request::{at_most_one, has, has_secret, problem, scalar_string};
+use super::go_text::scalar_string;
+use super::request::{at_most_one, has, has_secret, problem};
 use super::{
     Body, BuildError, Expand, FileSecrets, HttpRequest, Integration, Method, NotifyContext, truncate_in_runes,
 };

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::request::{at_most_one, check_url_field, has, has_secret, problem, secret_or_file};
+use super::request::{at_most_one, check_url_field, has, has_secret, problem};
 use super::{BuildError, Expand, FileSecrets, HttpRequest, Integration, NotifyContext, truncate_in_runes};
 use crate::config::model::{Raw, Secret, non_empty};
 use crate::config::{ConfigError, GlobalConfig};
@@ -106,7 +106,7 @@ impl Integration for TelegramConfig {
 
     fn secret_files<'a>(&'a self, global: &'a GlobalConfig) -> Vec<(&'static str, &'a str)> {
         let mut out = Vec::new();
-        if let (None, Some(f)) = (self.token(global).0.filter(|s| !s.is_empty()), self.token(global).1) {
+        if let (_, Some(f)) = self.token(global) {
             out.push(("bot_token_file", f));
         }
         if self.chat_id == 0
@@ -152,7 +152,11 @@ impl Integration for TelegramConfig {
         } else {
             truncate_in_runes(&ex.text(&self.message), MAX_MESSAGE_RUNES).0
         };
-        let token = secret_or_file(self.token(global).0, "bot_token_file", files)?;
+        // The file wins over an inline token, as in Alertmanager.
+        let token = match self.token(global) {
+            (_, Some(_)) => files.trimmed("bot_token_file")?,
+            (inline, None) => inline.map_or("", Secret::expose),
+        };
         let chat_id = if self.chat_id != 0 {
             self.chat_id
         } else {

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::request::{at_most_one, check_url_field, has, has_secret, problem, scalar_string};
+use super::go_text::scalar_string;
+use super::request::{at_most_one, check_url_field, has, has_secret, problem};
 use super::{BuildError, Expand, FileSecrets, HttpRequest, Integration, NotifyContext, Status, truncate_in_runes};
 use crate::config::model::{Raw, Secret, non_empty};
 use crate::config::{ConfigError, GlobalConfig};

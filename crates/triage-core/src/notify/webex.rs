@@ -6,7 +6,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::request::{check_url_field, problem, scalar_string};
+use super::go_text::scalar_string;
+use super::request::{check_url_field, problem};
 use super::{BuildError, Expand, FileSecrets, HttpRequest, Integration, NotifyContext, truncate_in_bytes};
 use crate::config::model::{Raw, non_empty};
 use crate::config::{ConfigError, GlobalConfig};

@@ -12,7 +12,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::request::{at_most_one, check_url_field, has, has_secret, opt_scalar_string, problem, scalar_string};
+use super::go_text::{opt_scalar_string, scalar_string};
+use super::request::{at_most_one, check_url_field, has, has_secret, problem};
 use super::{BuildError, Expand, FileSecrets, HttpRequest, Integration, Method, NotifyContext, encode_query};
 use crate::config::model::{Raw, Secret, non_empty};
 use crate::config::{ConfigError, GlobalConfig};
