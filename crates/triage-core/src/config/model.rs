@@ -4,8 +4,8 @@
 //! matchers, receivers that exist, ...): the `validate` pass does, in one pass, and builds the
 //! runtime [`super::Config`]. Every struct refuses unknown keys. The integration kinds beyond
 //! webhook, e-mail, Slack, Mattermost and Alertmanager are typed in [`crate::notify`], one
-//! module each; settings triage does not type (`http_config`) are kept as [`Raw`] YAML. Secrets print as `<secret>` in `Debug` and when
-//! serialized.
+//! module each; settings triage does not type (`http_config`) are kept as [`Raw`] YAML.
+//! Secrets print as `<secret>` in `Debug` and when serialized.
 
 use std::collections::BTreeMap;
 use std::fmt;
