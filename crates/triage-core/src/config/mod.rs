@@ -18,6 +18,7 @@ pub mod model;
 pub mod outages;
 pub mod replay;
 mod validate;
+pub(crate) use validate::check_secret_url;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -356,6 +357,20 @@ fn parse_receiver(mut value: Value, path: &str, diag: &mut Diagnostics) -> Recei
             "email_configs" => node.email_configs = list(v, &p, diag, piece_or_default),
             "slack_configs" => node.slack_configs = list(v, &p, diag, piece_or_default),
             "mattermost_configs" => node.mattermost_configs = list(v, &p, diag, piece_or_default),
+            "pagerduty_configs" => node.pagerduty_configs = list(v, &p, diag, piece_or_default),
+            "opsgenie_configs" => node.opsgenie_configs = list(v, &p, diag, piece_or_default),
+            "wechat_configs" => node.wechat_configs = list(v, &p, diag, piece_or_default),
+            "pushover_configs" => node.pushover_configs = list(v, &p, diag, piece_or_default),
+            "victorops_configs" => node.victorops_configs = list(v, &p, diag, piece_or_default),
+            "sns_configs" => node.sns_configs = list(v, &p, diag, piece_or_default),
+            "telegram_configs" => node.telegram_configs = list(v, &p, diag, piece_or_default),
+            "webex_configs" => node.webex_configs = list(v, &p, diag, piece_or_default),
+            "discord_configs" => node.discord_configs = list(v, &p, diag, piece_or_default),
+            "msteams_configs" => node.msteams_configs = list(v, &p, diag, piece_or_default),
+            "msteamsv2_configs" => node.msteamsv2_configs = list(v, &p, diag, piece_or_default),
+            "rocketchat_configs" => node.rocketchat_configs = list(v, &p, diag, piece_or_default),
+            "incidentio_configs" => node.incidentio_configs = list(v, &p, diag, piece_or_default),
+            "jira_configs" => node.jira_configs = list(v, &p, diag, piece_or_default),
             _ => node.alertmanager_configs = list(v, &p, diag, piece_or_default),
         }
     }
@@ -368,8 +383,27 @@ fn piece_or_default<T: serde::de::DeserializeOwned>(value: Value, path: &str, di
 }
 
 /// Integration lists read entry by entry, so one bad entry does not hide the others' errors.
-const TYPED_INTEGRATIONS: [&str; 5] =
-    ["webhook_configs", "email_configs", "slack_configs", "mattermost_configs", "alertmanager_configs"];
+const TYPED_INTEGRATIONS: [&str; 19] = [
+    "webhook_configs",
+    "email_configs",
+    "slack_configs",
+    "mattermost_configs",
+    "pagerduty_configs",
+    "opsgenie_configs",
+    "wechat_configs",
+    "pushover_configs",
+    "victorops_configs",
+    "sns_configs",
+    "telegram_configs",
+    "webex_configs",
+    "discord_configs",
+    "msteams_configs",
+    "msteamsv2_configs",
+    "rocketchat_configs",
+    "jira_configs",
+    "incidentio_configs",
+    "alertmanager_configs",
+];
 
 fn parse_named_interval(mut value: Value, path: &str, diag: &mut Diagnostics) -> NamedTimeInterval {
     let name = name_of(&value);

@@ -2,9 +2,10 @@
 //!
 //! These types say what the file may contain; they do not check what it means (labels,
 //! matchers, receivers that exist, ...): the `validate` pass does, in one pass, and builds the
-//! runtime [`super::Config`]. Every struct refuses unknown keys. Integrations that triage does
-//! not type yet are kept as [`Raw`] YAML. Secrets print as `<secret>` in `Debug` and when
-//! serialized.
+//! runtime [`super::Config`]. Every struct refuses unknown keys. The integration kinds beyond
+//! webhook, e-mail, Slack, Mattermost and Alertmanager are typed in [`crate::notify`], one
+//! module each; settings triage does not type (`http_config`) are kept as [`Raw`] YAML.
+//! Secrets print as `<secret>` in `Debug` and when serialized.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::channels::{AlertmanagerConfig, EmailConfig, MattermostConfig, RunbookConfig, SlackConfig};
 use super::duration::PromDuration;
+use crate::notify;
 use crate::timeinterval::NamedTimeInterval;
 
 /// What secrets print as, in `Debug` and when serialized (Alertmanager's token).
@@ -78,6 +80,8 @@ pub const DEFAULT_VICTOROPS_API_URL: &str = "https://alert.victorops.com/integra
 pub const DEFAULT_TELEGRAM_API_URL: &str = "https://api.telegram.org";
 /// Alertmanager's default Webex API URL.
 pub const DEFAULT_WEBEX_API_URL: &str = "https://webexapis.com/v1/messages";
+/// Alertmanager's default Rocket.Chat API URL.
+pub const DEFAULT_ROCKETCHAT_API_URL: &str = "https://open.rocket.chat/";
 
 /// The `global` section. Unset fields take Alertmanager's defaults through the accessors.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
@@ -136,8 +140,31 @@ pub struct GlobalConfig {
     pub victorops_api_key_file: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telegram_api_url: Option<String>,
+    /// Default bot token of `telegram_configs` (Alertmanager 0.28).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telegram_bot_token: Option<Secret>,
+    /// A file holding the default Telegram bot token (0.28).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telegram_bot_token_file: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webex_api_url: Option<String>,
+    /// A file holding `wechat_api_secret` (Alertmanager 0.29).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wechat_api_secret_file: Option<String>,
+    /// Default API URL of `jira_configs` (Alertmanager 0.28; no default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jira_api_url: Option<String>,
+    /// Default API URL of `rocketchat_configs` (0.28; `https://open.rocket.chat/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rocketchat_api_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rocketchat_token: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rocketchat_token_file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rocketchat_token_id: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rocketchat_token_id_file: Option<String>,
 }
 
 impl GlobalConfig {
@@ -179,6 +206,11 @@ impl GlobalConfig {
     /// `telegram_api_url` or Alertmanager's default.
     pub fn telegram_api_url(&self) -> &str {
         non_empty(&self.telegram_api_url).unwrap_or(DEFAULT_TELEGRAM_API_URL)
+    }
+
+    /// `rocketchat_api_url` or Alertmanager's default.
+    pub fn rocketchat_api_url(&self) -> &str {
+        non_empty(&self.rocketchat_api_url).unwrap_or(DEFAULT_ROCKETCHAT_API_URL)
     }
 
     /// `webex_api_url` or Alertmanager's default.
@@ -238,6 +270,14 @@ pub struct RouteConfig {
 }
 
 /// A receiver: a name and its integrations.
+///
+/// Every Alertmanager integration kind is typed (its pure parts live in [`crate::notify`]).
+/// [`ReceiverConfig::all_integrations`] lists them in the order Alertmanager builds them
+/// (`BuildReceiverIntegrations`): webhook, email, pagerduty, opsgenie, wechat, slack,
+/// victorops, pushover, sns, telegram, discord, webex, msteams, msteamsv2, jira, incidentio,
+/// rocketchat, mattermost; then triage's own `alertmanager_configs`. Alertmanager numbers
+/// each integration within its kind (`pagerduty[1]`), which is what its notification log
+/// keys on.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
@@ -251,47 +291,150 @@ pub struct ReceiverConfig {
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
     pub email_configs: Vec<EmailConfig>,
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
-    pub pagerduty_configs: Vec<Raw>,
+    pub pagerduty_configs: Vec<notify::pagerduty::PagerdutyConfig>,
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
     pub slack_configs: Vec<SlackConfig>,
-    /// Mattermost incoming webhooks (triage's own).
+    /// Mattermost incoming webhooks (triage's own; Alertmanager 0.29 has its own kind).
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
     pub mattermost_configs: Vec<MattermostConfig>,
     /// Upstream Alertmanagers to forward to (triage's own).
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
     pub alertmanager_configs: Vec<AlertmanagerConfig>,
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
-    pub opsgenie_configs: Vec<Raw>,
+    pub opsgenie_configs: Vec<notify::opsgenie::OpsgenieConfig>,
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
-    pub wechat_configs: Vec<Raw>,
+    pub wechat_configs: Vec<notify::wechat::WechatConfig>,
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
-    pub pushover_configs: Vec<Raw>,
+    pub pushover_configs: Vec<notify::pushover::PushoverConfig>,
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
-    pub victorops_configs: Vec<Raw>,
+    pub victorops_configs: Vec<notify::victorops::VictoropsConfig>,
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
-    pub sns_configs: Vec<Raw>,
+    pub sns_configs: Vec<notify::sns::SnsConfig>,
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
-    pub telegram_configs: Vec<Raw>,
+    pub telegram_configs: Vec<notify::telegram::TelegramConfig>,
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
-    pub webex_configs: Vec<Raw>,
+    pub webex_configs: Vec<notify::webex::WebexConfig>,
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
-    pub discord_configs: Vec<Raw>,
+    pub discord_configs: Vec<notify::discord::DiscordConfig>,
+    /// Microsoft Teams incoming webhooks (Alertmanager 0.26).
+    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    pub msteams_configs: Vec<notify::msteams::MsteamsConfig>,
+    /// Microsoft Teams Workflows webhooks (Alertmanager 0.28).
+    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    pub msteamsv2_configs: Vec<notify::msteamsv2::Msteamsv2Config>,
+    /// Jira issues (Alertmanager 0.28).
+    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    pub jira_configs: Vec<notify::jira::JiraConfig>,
+    /// Rocket.Chat messages (Alertmanager 0.28).
+    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    pub rocketchat_configs: Vec<notify::rocketchat::RocketchatConfig>,
+    /// incident.io alerts (Alertmanager 0.29).
+    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    pub incidentio_configs: Vec<notify::incidentio::IncidentioConfig>,
 }
 
+/// How many entries a list of integrations has (what [`ReceiverConfig::raw_integrations`]
+/// reports per kind).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entries(pub usize);
+
+impl Entries {
+    /// The number of entries.
+    pub fn len(self) -> usize {
+        self.0
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// The integration kinds the I/O shell does not deliver to yet (their pure parts are in
+/// [`crate::notify`]), by list key.
+pub const UNDELIVERED_KINDS: [&str; 14] = [
+    "pagerduty_configs",
+    "opsgenie_configs",
+    "wechat_configs",
+    "pushover_configs",
+    "victorops_configs",
+    "sns_configs",
+    "telegram_configs",
+    "webex_configs",
+    "discord_configs",
+    "msteams_configs",
+    "msteamsv2_configs",
+    "jira_configs",
+    "rocketchat_configs",
+    "incidentio_configs",
+];
+
 impl ReceiverConfig {
-    /// The integration lists that are kept as raw YAML, with their keys.
-    pub fn raw_integrations(&self) -> [(&'static str, &[Raw]); 9] {
+    /// The kinds the shell does not deliver to yet ([`UNDELIVERED_KINDS`]) with how many
+    /// entries each has. Kept under its old name (these lists were raw YAML) for the shell.
+    pub fn raw_integrations(&self) -> Vec<(&'static str, Entries)> {
+        let counts = self.kind_counts();
+        UNDELIVERED_KINDS
+            .iter()
+            .map(|k| (*k, Entries(counts.iter().find(|(n, _)| n == k).map_or(0, |(_, c)| *c))))
+            .collect()
+    }
+
+    /// Every kind's list key and entry count, in Alertmanager's order.
+    fn kind_counts(&self) -> [(&'static str, usize); 19] {
         [
-            ("pagerduty_configs", &self.pagerduty_configs),
-            ("opsgenie_configs", &self.opsgenie_configs),
-            ("wechat_configs", &self.wechat_configs),
-            ("pushover_configs", &self.pushover_configs),
-            ("victorops_configs", &self.victorops_configs),
-            ("sns_configs", &self.sns_configs),
-            ("telegram_configs", &self.telegram_configs),
-            ("webex_configs", &self.webex_configs),
-            ("discord_configs", &self.discord_configs),
+            ("webhook_configs", self.webhook_configs.len()),
+            ("email_configs", self.email_configs.len()),
+            ("pagerduty_configs", self.pagerduty_configs.len()),
+            ("opsgenie_configs", self.opsgenie_configs.len()),
+            ("wechat_configs", self.wechat_configs.len()),
+            ("slack_configs", self.slack_configs.len()),
+            ("victorops_configs", self.victorops_configs.len()),
+            ("pushover_configs", self.pushover_configs.len()),
+            ("sns_configs", self.sns_configs.len()),
+            ("telegram_configs", self.telegram_configs.len()),
+            ("discord_configs", self.discord_configs.len()),
+            ("webex_configs", self.webex_configs.len()),
+            ("msteams_configs", self.msteams_configs.len()),
+            ("msteamsv2_configs", self.msteamsv2_configs.len()),
+            ("jira_configs", self.jira_configs.len()),
+            ("incidentio_configs", self.incidentio_configs.len()),
+            ("rocketchat_configs", self.rocketchat_configs.len()),
+            ("mattermost_configs", self.mattermost_configs.len()),
+            ("alertmanager_configs", self.alertmanager_configs.len()),
         ]
+    }
+
+    /// Every integration, in Alertmanager's order (see [`ReceiverConfig`]), as (list key,
+    /// index in its list, send_resolved).
+    pub fn all_integrations(&self) -> Vec<(&'static str, usize, bool)> {
+        use crate::notify::Integration;
+        fn kind<T: Integration>(out: &mut Vec<(&'static str, usize, bool)>, list: &[T]) {
+            out.extend(list.iter().enumerate().map(|(i, c)| (T::KEY, i, c.send_resolved())));
+        }
+        let mut out = Vec::new();
+        out.extend(self.webhook_configs.iter().enumerate().map(|(i, c)| ("webhook_configs", i, c.send_resolved)));
+        out.extend(self.email_configs.iter().enumerate().map(|(i, c)| ("email_configs", i, c.send_resolved)));
+        kind(&mut out, &self.pagerduty_configs);
+        kind(&mut out, &self.opsgenie_configs);
+        kind(&mut out, &self.wechat_configs);
+        out.extend(self.slack_configs.iter().enumerate().map(|(i, c)| ("slack_configs", i, c.send_resolved)));
+        kind(&mut out, &self.victorops_configs);
+        kind(&mut out, &self.pushover_configs);
+        kind(&mut out, &self.sns_configs);
+        kind(&mut out, &self.telegram_configs);
+        kind(&mut out, &self.discord_configs);
+        kind(&mut out, &self.webex_configs);
+        kind(&mut out, &self.msteams_configs);
+        kind(&mut out, &self.msteamsv2_configs);
+        kind(&mut out, &self.jira_configs);
+        kind(&mut out, &self.incidentio_configs);
+        kind(&mut out, &self.rocketchat_configs);
+        out.extend(self.mattermost_configs.iter().enumerate().map(|(i, c)| ("mattermost_configs", i, c.send_resolved)));
+        out.extend(
+            self.alertmanager_configs.iter().enumerate().map(|(i, c)| ("alertmanager_configs", i, c.send_resolved)),
+        );
+        out
     }
 
     /// The integrations triage delivers to, in the order that numbers them in the
@@ -311,12 +454,7 @@ impl ReceiverConfig {
 
     /// How many integrations the receiver has (0: notifications go nowhere).
     pub fn integration_count(&self) -> usize {
-        self.webhook_configs.len()
-            + self.email_configs.len()
-            + self.slack_configs.len()
-            + self.mattermost_configs.len()
-            + self.alertmanager_configs.len()
-            + self.raw_integrations().iter().map(|(_, l)| l.len()).sum::<usize>()
+        self.kind_counts().iter().map(|(_, c)| c).sum()
     }
 }
 

@@ -209,40 +209,34 @@ fn check_integrations(r: &ReceiverConfig, g: &GlobalConfig, path: &str, diag: &m
     for (j, c) in r.alertmanager_configs.iter().enumerate() {
         check_url_pair(&c.url, &c.url_file, "url", &format!("{path}.alertmanager_configs[{j}]"), diag);
     }
-    for (key, list) in r.raw_integrations() {
-        for (j, raw) in list.iter().enumerate() {
-            let p = format!("{path}.{key}[{j}]");
-            if !raw.value().is_mapping() {
-                diag.push(p, "invalid type: expected a mapping of settings");
-                continue;
-            }
-            let has = |k: &str| raw.str_field(k).is_some();
-            let mut need = |ok: bool, msg: &str| {
-                if !ok {
-                    diag.push(p.clone(), msg.to_string());
-                }
-            };
-            match key {
-                "opsgenie_configs" => need(
-                    has("api_key")
-                        || has("api_key_file")
-                        || secret(&g.opsgenie_api_key)
-                        || non_empty(&g.opsgenie_api_key_file).is_some(),
-                    "no global OpsGenie API Key set either inline or in a file",
-                ),
-                "wechat_configs" => {
-                    need(has("api_secret") || secret(&g.wechat_api_secret), "no global Wechat ApiSecret set");
-                    need(has("corp_id") || non_empty(&g.wechat_api_corp_id).is_some(), "no global Wechat CorpID set");
-                }
-                "victorops_configs" => need(
-                    has("api_key")
-                        || has("api_key_file")
-                        || secret(&g.victorops_api_key)
-                        || non_empty(&g.victorops_api_key_file).is_some(),
-                    "no global VictorOps API Key set",
-                ),
-                _ => {}
-            }
+    check_kind(&r.pagerduty_configs, g, path, diag);
+    check_kind(&r.opsgenie_configs, g, path, diag);
+    check_kind(&r.wechat_configs, g, path, diag);
+    check_kind(&r.victorops_configs, g, path, diag);
+    check_kind(&r.pushover_configs, g, path, diag);
+    check_kind(&r.sns_configs, g, path, diag);
+    check_kind(&r.telegram_configs, g, path, diag);
+    check_kind(&r.discord_configs, g, path, diag);
+    check_kind(&r.webex_configs, g, path, diag);
+    check_kind(&r.msteams_configs, g, path, diag);
+    check_kind(&r.msteamsv2_configs, g, path, diag);
+    check_kind(&r.jira_configs, g, path, diag);
+    check_kind(&r.incidentio_configs, g, path, diag);
+    check_kind(&r.rocketchat_configs, g, path, diag);
+}
+
+/// One kind's own checks ([`crate::notify::Integration::validate`]) on every entry that
+/// could be read.
+fn check_kind<T: crate::notify::Integration>(list: &[T], g: &GlobalConfig, path: &str, diag: &mut Diagnostics) {
+    for (j, c) in list.iter().enumerate() {
+        let p = format!("{path}.{}[{j}]", T::KEY);
+        if diag.skipped(&p) {
+            continue;
+        }
+        let mut out = Vec::new();
+        c.validate(g, &p, &mut out);
+        for e in out {
+            diag.push(e.path, e.message);
         }
     }
 }
@@ -641,7 +635,7 @@ fn compile_inhibit_rule(r: &InhibitRuleConfig, path: &str, diag: &mut Diagnostic
 
 /// [`check_url`], except that the redaction token `<secret>` passes, as in Alertmanager, so
 /// that a configuration printed with its secrets hidden can be read back.
-fn check_secret_url(url: &str) -> Result<(), String> {
+pub(crate) fn check_secret_url(url: &str) -> Result<(), String> {
     if url == super::model::SECRET_TOKEN { Ok(()) } else { check_url(url) }
 }
 
@@ -752,18 +746,24 @@ mod tests {
         assert_errors(
             &format!("route: {{receiver: r}}\n{receivers}"),
             &[
+                r#"receivers[0].pushover_configs[0]: invalid type: string "x", expected struct PushoverConfig"#,
                 "receivers[0].email_configs[0]: no global SMTP smarthost set",
                 "receivers[0].email_configs[0]: no global SMTP from set",
                 "receivers[0].slack_configs[0]: no global Slack API URL set either inline or in a file",
                 "receivers[0].opsgenie_configs[0]: no global OpsGenie API Key set either inline or in a file",
                 "receivers[0].wechat_configs[0]: no global Wechat ApiSecret set",
                 "receivers[0].wechat_configs[0]: no global Wechat CorpID set",
+                "receivers[0].victorops_configs[0]: missing Routing key in VictorOps config",
                 "receivers[0].victorops_configs[0]: no global VictorOps API Key set",
-                "receivers[0].pushover_configs[0]: invalid type: expected a mapping of settings",
             ],
         );
         let global = "global:\n  smtp_smarthost: 'm:25'\n  smtp_from: a@b\n  slack_api_url: https://hooks.slack.com/x\n  opsgenie_api_key: k\n  wechat_api_secret: s\n  wechat_api_corp_id: c\n  victorops_api_key: v\n";
-        let ok = format!("route: {{receiver: r}}\n{global}{}", receivers.replace("[x]", "[{user_key: u, token: t}]"));
+        let ok = format!(
+            "route: {{receiver: r}}\n{global}{}",
+            receivers
+                .replace("[x]", "[{user_key: u, token: t}]")
+                .replace("victorops_configs: [{}]", "victorops_configs: [{routing_key: r}]")
+        );
         let c = Config::from_yaml(&ok).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.receiver("r").unwrap().integration_count(), 6);
     }
