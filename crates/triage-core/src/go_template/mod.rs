@@ -77,15 +77,16 @@ impl Templates {
     /// Parses the defaults and `files` (name, text) with `limits`.
     pub fn with_limits(files: &[(&str, &str)], limits: Limits) -> Result<Templates, GoTemplateError> {
         let mut set = Templates { defines: BTreeMap::new(), limits };
-        set.add_file("default.tmpl", defaults::DEFAULT_TEMPLATES)?;
+        // The defaults are triage's own text: the source limit is for the user's.
+        set.add_file("default.tmpl", defaults::DEFAULT_TEMPLATES, usize::MAX)?;
         for (name, text) in files {
-            set.add_file(name, text)?;
+            set.add_file(name, text, limits.max_source_bytes)?;
         }
         Ok(set)
     }
 
-    fn add_file(&mut self, name: &str, text: &str) -> Result<(), GoTemplateError> {
-        let (body, defines) = parse(name, text, &self.limits)?;
+    fn add_file(&mut self, name: &str, text: &str, max_source_bytes: usize) -> Result<(), GoTemplateError> {
+        let (body, defines) = parse(name, text, &Limits { max_source_bytes, ..self.limits })?;
         for (define, tree) in defines {
             associate(&mut self.defines, define, tree);
         }
