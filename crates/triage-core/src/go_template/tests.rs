@@ -175,3 +175,33 @@ fn truncated_sources_fail_cleanly() {
         let _ = set.render_html(&source[..cut], &d);
     }
 }
+
+#[test]
+fn triage_texts_show_instructions_and_what_was_held_back() {
+    use gotmpl::Value;
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+    let map = |pairs: Vec<(&str, Value)>| {
+        Value::Map(Arc::new(pairs.into_iter().map(|(k, v)| (Arc::from(k), v)).collect::<BTreeMap<_, _>>()))
+    };
+    let s = |t: &str| Value::String(Arc::from(t));
+    let set = Templates::new(&[]).unwrap();
+    let mut d = data();
+    // Without .Triage the texts are empty apart from Alertmanager's data.
+    assert_eq!(set.render_text(r#"{{ template "triage.slack.text" . }}"#, &d).unwrap(), "Only 3% left");
+    let link = map(vec![("Title", s("dashboard")), ("URL", s("https://d.example/x"))]);
+    let instruction =
+        map(vec![("Name", s("disk")), ("Text", s("Clean /data.")), ("Links", Value::List(vec![link].into()))]);
+    let held =
+        map(vec![("Alertname", s("DiskFull")), ("Location", s("T2_CH_CERN")), ("Reason", s("site in downtime"))]);
+    let triage = map(vec![
+        ("Category", s("storage")),
+        ("Instructions", Value::List(vec![instruction].into())),
+        ("Suppressed", Value::List(vec![held].into())),
+    ]);
+    d.extra.insert("Triage".to_string(), triage);
+    assert_eq!(
+        set.render_text(r#"{{ template "triage.slack.text" . }}"#, &d).unwrap(),
+        "Category: storage\nOnly 3% left\nRunbook disk:\nClean /data.\n - dashboard: https://d.example/x\n\nHeld back (1):\n - DiskFull T2_CH_CERN: site in downtime\n"
+    );
+}
