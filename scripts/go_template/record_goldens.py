@@ -173,6 +173,17 @@ def single(suite, alertname):
              "startsAt": "2026-03-04T05:06:07Z", "generatorURL": "http://prometheus.example.org:9090/graph"}]
 
 
+def wait_quiet():
+    """Waits until nothing new arrived for 5 s (failed cases never arrive)."""
+    last, quiet = -1, 0
+    while quiet < 10:
+        time.sleep(0.5)
+        with lock:
+            now = len(received) + len(mails)
+        quiet = quiet + 1 if now == last else 0
+        last = now
+
+
 def post(port, payload):
     req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v2/alerts", data=json.dumps(payload).encode(),
                                  headers={"Content-Type": "application/json"}, method="POST")
@@ -203,14 +214,12 @@ def main():
             except Exception:
                 time.sleep(0.1)
         post(am_port, alerts("conformance", "DiskFull") + alerts("defaults", "DiskFull") + single("defaults", "ReplicationLag"))
-        # Wait until nothing new arrived for 5 s (failed cases never arrive).
-        last, quiet = -1, 0
-        while quiet < 10:
-            time.sleep(0.5)
-            with lock:
-                now = len(received) + len(mails)
-            quiet = quiet + 1 if now == last else 0
-            last = now
+        wait_quiet()
+        # Then ReplicationLag resolves: a notification with only resolved alerts.
+        resolved = single("defaults", "ReplicationLag")
+        resolved[0]["endsAt"] = "2026-03-04T06:00:00Z"
+        post(am_port, resolved)
+        wait_quiet()
     finally:
         am.terminate()
         am.wait(10)

@@ -83,6 +83,7 @@ impl Templates {
         let mut set = Templates { defines: BTreeMap::new(), limits };
         // The defaults are triage's own text: the source limit is for the user's.
         set.add_file("default.tmpl", defaults::DEFAULT_TEMPLATES, usize::MAX)?;
+        set.add_file("email.tmpl", defaults::EMAIL_TEMPLATES, usize::MAX)?;
         for (name, text) in files {
             set.add_file(name, text, limits.max_source_bytes)?;
         }
