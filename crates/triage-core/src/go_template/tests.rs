@@ -88,7 +88,14 @@ fn parse_errors_name_the_file() {
     assert!(e.to_string().contains("function \"nosuch\" not defined"), "{e}");
     let set = Templates::new(&[]).unwrap();
     assert!(set.check("{{ .Status }}").is_ok());
-    for broken in ["{{ if }}x{{ end }}", "{{ range }}{{ end }}", "{{ .Status", "{{ template }}"] {
+    for broken in [
+        "{{ if .Status }}x",
+        "x{{ end }}",
+        "{{ if }}x{{ end }}",
+        "{{ range }}{{ end }}",
+        "{{ .Status",
+        "{{ template }}",
+    ] {
         assert!(matches!(set.check(broken), Err(GoTemplateError::Parse { .. })), "{broken}");
     }
     assert!(matches!(set.check("{{ \"unterminated }}"), Err(GoTemplateError::Parse { .. })));
