@@ -16,6 +16,7 @@ pub mod dispatch;
 pub mod engine;
 pub mod flapping;
 pub mod glob;
+pub mod go_template;
 pub mod incident;
 pub mod labels;
 pub mod logline;
