@@ -352,22 +352,7 @@ impl Entries {
 
 /// The integration kinds the I/O shell does not deliver to yet (their pure parts are in
 /// [`crate::notify`]), by list key.
-pub const UNDELIVERED_KINDS: [&str; 14] = [
-    "pagerduty_configs",
-    "opsgenie_configs",
-    "wechat_configs",
-    "pushover_configs",
-    "victorops_configs",
-    "sns_configs",
-    "telegram_configs",
-    "webex_configs",
-    "discord_configs",
-    "msteams_configs",
-    "msteamsv2_configs",
-    "jira_configs",
-    "rocketchat_configs",
-    "incidentio_configs",
-];
+pub const UNDELIVERED_KINDS: [&str; 3] = ["wechat_configs", "sns_configs", "jira_configs"];
 
 impl ReceiverConfig {
     /// The kinds the shell does not deliver to yet ([`UNDELIVERED_KINDS`]) with how many
@@ -438,17 +423,12 @@ impl ReceiverConfig {
     }
 
     /// The integrations triage delivers to, in the order that numbers them in the
-    /// notification log: webhooks, e-mails, Slack, Mattermost, upstream Alertmanagers. Each
-    /// is (list key, index in its list, send_resolved).
+    /// notification log (Alertmanager's order, see [`ReceiverConfig::all_integrations`]),
+    /// without the kinds of [`UNDELIVERED_KINDS`]. Each is (list key, index in its list,
+    /// send_resolved).
     pub fn integrations(&self) -> Vec<(&'static str, usize, bool)> {
-        let mut out = Vec::new();
-        out.extend(self.webhook_configs.iter().enumerate().map(|(i, c)| ("webhook_configs", i, c.send_resolved)));
-        out.extend(self.email_configs.iter().enumerate().map(|(i, c)| ("email_configs", i, c.send_resolved)));
-        out.extend(self.slack_configs.iter().enumerate().map(|(i, c)| ("slack_configs", i, c.send_resolved)));
-        out.extend(self.mattermost_configs.iter().enumerate().map(|(i, c)| ("mattermost_configs", i, c.send_resolved)));
-        out.extend(
-            self.alertmanager_configs.iter().enumerate().map(|(i, c)| ("alertmanager_configs", i, c.send_resolved)),
-        );
+        let mut out = self.all_integrations();
+        out.retain(|(key, _, _)| !UNDELIVERED_KINDS.contains(key));
         out
     }
 

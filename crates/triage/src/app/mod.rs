@@ -287,7 +287,7 @@ impl Checked {
     fn load(opts: &ServeOptions) -> Result<Checked, String> {
         let (yaml, config) = load_config(opts.config.as_deref())?;
         let setup = build_setup(&config)?;
-        let built = build_targets(&config, opts.notify_timeout)?;
+        let built = build_targets(&config, opts.config.as_deref(), opts.notify_timeout)?;
         Ok(Checked { yaml, config, setup, built })
     }
 }
@@ -353,7 +353,7 @@ async fn activate(p: EngineParts, checked: Checked, leadership: Leadership) -> a
     let external_url = opts.external_url.clone().unwrap_or_else(|| format!("http://{}:{}", host_name(), addr.port()));
     let mirror = crate::engine::MirrorTrigger::default();
     let notifiers =
-        Arc::new(Notifiers::new(built.targets, built.renderer, external_url, opts.notify_timeout, node_series));
+        Arc::new(Notifiers::new(built.targets, built.renderer, built.templates, external_url, opts.notify_timeout, node_series));
     let handle = engine::spawn(
         core,
         replayed,

@@ -1,13 +1,14 @@
 //! From a loaded alertmanager.yml to what runs: the engine's [`Setup`] and the notifiers'
 //! [`Targets`]. Also `triage check-config`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use triage_core::config::Config;
 use triage_core::engine::Setup;
 
 use std::time::Duration;
 
+use triage_core::go_template::Templates;
 use triage_core::template::{Fallback, Renderer};
 
 use crate::notify::Targets;
@@ -30,15 +31,16 @@ pub fn load_config(path: Option<&Path>) -> Result<(String, Config), String> {
     Ok((text, config))
 }
 
-/// Integration kinds triage accepts but does not deliver to; check-config and the log say so.
-fn unsupported(config: &Config) -> Vec<String> {
+/// Integrations of kinds triage reads but cannot deliver yet: an error each, never a
+/// warning, so that no page is silently dropped.
+fn undeliverable(config: &Config) -> Vec<String> {
     let mut out = Vec::new();
     for r in config.receivers() {
         for (kind, list) in r.raw_integrations() {
             if !list.is_empty() {
                 out.push(format!(
-                    "receiver {:?}: {kind} ({} entries) are accepted but not delivered; triage delivers webhook, \
-                     email, slack, mattermost and alertmanager configs",
+                    "receiver {:?}: {kind} ({} entries): triage cannot deliver to this kind yet; remove it or route \
+                     these alerts to another receiver",
                     r.name,
                     list.len()
                 ));
@@ -56,12 +58,6 @@ fn template_warnings(config: &Config, fallbacks: &[Fallback]) -> Vec<String> {
         && !keys.is_empty()
     {
         out.push(format!("global.http_config: {} not applied", keys.join(", ")));
-    }
-    if !config.templates().is_empty() {
-        out.push(format!(
-            "templates: {} Go template file(s) are not read; fields that use them fall back to triage's defaults",
-            config.templates().len()
-        ));
     }
     for r in config.receivers() {
         let http_configs = r
@@ -113,8 +109,9 @@ fn template_warnings(config: &Config, fallbacks: &[Fallback]) -> Vec<String> {
 
 /// The engine's setup for `config`.
 pub fn build_setup(config: &Config) -> Result<Setup, String> {
-    for w in unsupported(config) {
-        tracing::warn!("{w}");
+    let errors = undeliverable(config);
+    if !errors.is_empty() {
+        return Err(errors.join("\n"));
     }
     Ok(Setup::from_config(config))
 }
@@ -126,13 +123,16 @@ pub struct Built {
     pub targets: Targets,
     /// Templates and runbooks.
     pub renderer: Renderer,
+    /// Go templates: Alertmanager's defaults and the `templates:` files.
+    pub templates: Templates,
     /// Fields that fall back to defaults, settings not applied.
     pub warnings: Vec<String>,
 }
 
 /// The notifiers' targets and templates for `config`, each template compiled once. Secrets
 /// given as files are read at each delivery; `timeout` bounds one SMTP delivery.
-pub fn build_targets(config: &Config, timeout: Duration) -> Result<Built, String> {
+pub fn build_targets(config: &Config, config_path: Option<&Path>, timeout: Duration) -> Result<Built, String> {
+    let templates = read_templates(config, config_path)?;
     let (renderer, fallbacks) = Renderer::from_config(config);
     let warnings = template_warnings(config, &fallbacks);
     for w in &warnings {
@@ -148,7 +148,30 @@ pub fn build_targets(config: &Config, timeout: Duration) -> Result<Built, String
         }
         targets.insert(r.name.clone(), list);
     }
-    Ok(Built { targets, renderer, warnings })
+    Ok(Built { targets, renderer, templates, warnings })
+}
+
+/// Reads the `templates:` files as Alertmanager does: each glob relative to the folder of
+/// the configuration file, its matches in lexical order, a glob matching nothing is no
+/// error, a file that cannot be read or parsed is.
+fn read_templates(config: &Config, config_path: Option<&Path>) -> Result<Templates, String> {
+    let base = config_path.and_then(Path::parent).unwrap_or(Path::new("."));
+    let options = glob::MatchOptions { require_literal_separator: true, ..Default::default() };
+    let mut files = Vec::new();
+    for pattern in config.templates() {
+        let full = if Path::new(pattern).is_absolute() { PathBuf::from(pattern) } else { base.join(pattern) };
+        let matches = glob::glob_with(&full.to_string_lossy(), options)
+            .map_err(|e| format!("templates: {pattern:?} is not a valid glob: {e}"))?;
+        let mut paths: Vec<PathBuf> = matches.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+        paths.sort();
+        for path in paths {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("templates: cannot read {}: {e}", path.display()))?;
+            files.push((path.display().to_string(), text));
+        }
+    }
+    let named: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    Templates::new(&named).map_err(|e| format!("templates: {e}"))
 }
 
 /// `triage check-config FILE`: a summary, or every problem.
@@ -156,7 +179,11 @@ pub fn check_config_file(path: &Path) -> Result<String, Vec<String>> {
     let (_, config) = load_config(Some(path))
         .map_err(|e| e.lines().skip(1).map(str::to_string).collect::<Vec<_>>())
         .map_err(|v| if v.is_empty() { vec![format!("cannot read {}", path.display())] } else { v })?;
-    let built = build_targets(&config, Duration::from_secs(30)).map_err(|e| vec![e])?;
+    let undeliverable = undeliverable(&config);
+    if !undeliverable.is_empty() {
+        return Err(undeliverable);
+    }
+    let built = build_targets(&config, Some(path), Duration::from_secs(30)).map_err(|e| vec![e])?;
     let mut routes = 0;
     config.route().walk(|_| routes += 1);
     let mut summary = format!(
@@ -174,7 +201,7 @@ pub fn check_config_file(path: &Path) -> Result<String, Vec<String>> {
             if logwatch.push.is_some() { "enabled" } else { "disabled" }
         ));
     }
-    for w in unsupported(&config).into_iter().chain(built.warnings) {
+    for w in built.warnings {
         summary.push_str(&format!("\nwarning: {w}"));
     }
     for r in config.receivers() {
@@ -198,7 +225,7 @@ mod tests {
 
     fn email_target(yaml: &str) -> crate::notify::email::EmailTarget {
         let config = Config::from_yaml(yaml).unwrap();
-        let built = build_targets(&config, Duration::from_secs(5)).unwrap();
+        let built = build_targets(&config, None, Duration::from_secs(5)).unwrap();
         let target = &built.targets["ops"][0];
         match target.as_any().downcast_ref::<crate::notify::compose::EmailChannel>() {
             Some(ch) => ch.target.clone(),

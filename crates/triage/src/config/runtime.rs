@@ -76,12 +76,12 @@ impl Reloader {
     async fn try_reload(&self) -> Result<(), String> {
         let (yaml, config) = load_config(self.config_path.as_deref())?;
         let setup = build_setup(&config)?;
-        let built = build_targets(&config, self.notify_timeout)?;
+        let built = build_targets(&config, self.config_path.as_deref(), self.notify_timeout)?;
         self.nodewatch.configure(&config)?;
         let (tx, rx) = oneshot::channel();
         self.engine.send(Command::Reload(Box::new(setup), tx)).await?;
         rx.await.map_err(|_| "engine stopped".to_string())?;
-        self.notifiers.swap(built.targets, built.renderer);
+        self.notifiers.swap(built.targets, built.renderer, built.templates);
         self.pollers.configure(&config).await;
         self.anomaly.configure(&config);
         configure_categories(&self.engine, &config);

@@ -6,6 +6,7 @@
 pub mod attach;
 pub mod compose;
 pub mod email;
+pub mod http_kinds;
 pub mod mattermost;
 pub mod registry;
 pub mod slack;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use rand::Rng;
 use triage_core::engine::Outgoing;
+use triage_core::go_template::Templates;
 use triage_core::template::Renderer;
 
 pub use registry::{ComposeInput, Integration, Prepared};
@@ -59,6 +61,7 @@ pub type Targets = HashMap<String, Vec<Target>>;
 pub struct Notifiers {
     targets: ArcSwap<Targets>,
     renderer: ArcSwap<Renderer>,
+    templates: ArcSwap<Templates>,
     client: reqwest::Client,
     external_url: String,
     node_series: SharedSeries,
@@ -73,6 +76,7 @@ impl Notifiers {
     pub fn new(
         targets: Targets,
         renderer: Renderer,
+        templates: Templates,
         external_url: String,
         timeout: Duration,
         node_series: SharedSeries,
@@ -81,6 +85,7 @@ impl Notifiers {
         Notifiers {
             targets: ArcSwap::from_pointee(targets),
             renderer: ArcSwap::from_pointee(renderer),
+            templates: ArcSwap::from_pointee(templates),
             client,
             external_url,
             node_series,
@@ -88,7 +93,8 @@ impl Notifiers {
     }
 
     /// Replaces the targets and templates (reload).
-    pub fn swap(&self, targets: Targets, renderer: Renderer) {
+    pub fn swap(&self, targets: Targets, renderer: Renderer, templates: Templates) {
+        self.templates.store(Arc::new(templates));
         self.targets.store(Arc::new(targets));
         self.renderer.store(Arc::new(renderer));
     }
@@ -157,9 +163,11 @@ impl Notifiers {
     /// rendering it.
     async fn compose(&self, target: &Target, out: &Outgoing) -> (Box<dyn Prepared>, Vec<String>) {
         let renderer = self.renderer.load();
+        let templates = self.templates.load();
         let input = ComposeInput {
             out,
             renderer: &renderer,
+            templates: &templates,
             external_url: &self.external_url,
             client: &self.client,
             node_series: &self.node_series,

@@ -11,6 +11,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use triage_core::config::{Config, ReceiverConfig};
 use triage_core::engine::Outgoing;
+use triage_core::go_template::Templates;
 use triage_core::template::Renderer;
 
 use super::{DeliveryError, SharedSeries};
@@ -21,6 +22,8 @@ pub struct ComposeInput<'a> {
     pub out: &'a Outgoing,
     /// Templates and runbooks.
     pub renderer: &'a Renderer,
+    /// Go templates: Alertmanager's defaults and the configuration's `templates:` files.
+    pub templates: &'a Templates,
     /// triage's external URL.
     pub external_url: &'a str,
     /// The shared HTTP client (for attachments fetched while composing).
