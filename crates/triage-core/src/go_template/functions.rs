@@ -254,6 +254,18 @@ pub fn function_map(now: Timestamp, max_value: usize) -> FuncMap {
     );
     add("index", Arc::new(index));
     add("__nil", Arc::new(|_| Ok(Value::Nil)));
+    // The data with the flag that makes the shared e-mail layout show triage's rows.
+    add(
+        "__triage_email_data",
+        Arc::new(|args| match args {
+            [Value::Map(m)] => {
+                let mut m = (**m).clone();
+                m.insert(Arc::from("TriageEmail"), Value::Bool(true));
+                Ok(Value::Map(Arc::new(m)))
+            }
+            _ => Err(err("__triage_email_data takes the notification data")),
+        }),
+    );
     // Route labels are a newer Alertmanager feature triage does not have: always "".
     add("routeLabels", Arc::new(|_| Ok(s(""))));
     add("__field", Arc::new(methods::field));
@@ -282,7 +294,7 @@ pub fn guard_functions(m: &mut FuncMap, guard: &ArgGuard) {
 
 /// Names of every function `function_map` and `guard_functions` define.
 pub fn defined(name: &str) -> bool {
-    const NAMES: [&str; 33] = [
+    const NAMES: [&str; 34] = [
         "toUpper",
         "toLower",
         "title",
@@ -316,6 +328,7 @@ pub fn defined(name: &str) -> bool {
         "__arg_last",
         "routeLabels",
         "__nil",
+        "__triage_email_data",
     ];
     NAMES.contains(&name) || methods::BUILTINS.contains(&name)
 }
