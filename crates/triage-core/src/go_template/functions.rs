@@ -13,7 +13,8 @@ use std::sync::Arc;
 use gotmpl::{FuncMap, SafeKind, TemplateError, Value, ValueFunc};
 use jiff::Timestamp;
 
-use super::gotime::{GoTime, duration_string, parse_duration_seconds};
+use super::duration::{duration_string, humanize, parse_duration_seconds};
+use super::gotime::GoTime;
 use super::limits::{ArgGuard, value_too_large};
 use super::{gojson, goregex, methods};
 
@@ -188,7 +189,7 @@ pub fn function_map(now: Timestamp, max_value: usize) -> FuncMap {
                 },
                 other => return Err(err(format!("can't convert {} to float", methods::type_name(other)))),
             };
-            Ok(s(super::humanize::duration(v)))
+            Ok(s(humanize(v)))
         }),
     );
     add(

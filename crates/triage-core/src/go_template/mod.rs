@@ -33,13 +33,13 @@
 mod blocks;
 mod data;
 mod defaults;
+mod duration;
 mod error;
 mod functions;
 mod gojson;
 mod goparse;
 mod goregex;
 mod gotime;
-mod humanize;
 mod limits;
 mod methods;
 mod triage;
