@@ -13,7 +13,8 @@ use std::sync::Arc;
 use gotmpl::{FuncMap, SafeKind, TemplateError, Value, ValueFunc};
 use jiff::Timestamp;
 
-use super::gotime::{GoTime, duration_string, parse_duration_seconds};
+use super::duration::{duration_string, humanize, parse_duration_seconds};
+use super::gotime::GoTime;
 use super::limits::{ArgGuard, value_too_large};
 use super::{gojson, goregex, methods};
 
@@ -188,7 +189,7 @@ pub fn function_map(now: Timestamp, max_value: usize) -> FuncMap {
                 },
                 other => return Err(err(format!("can't convert {} to float", methods::type_name(other)))),
             };
-            Ok(s(super::humanize::duration(v)))
+            Ok(s(humanize(v)))
         }),
     );
     add(
@@ -254,6 +255,18 @@ pub fn function_map(now: Timestamp, max_value: usize) -> FuncMap {
     );
     add("index", Arc::new(index));
     add("__nil", Arc::new(|_| Ok(Value::Nil)));
+    // The data with the flag that makes the shared e-mail layout show triage's rows.
+    add(
+        "__triage_email_data",
+        Arc::new(|args| match args {
+            [Value::Map(m)] => {
+                let mut m = (**m).clone();
+                m.insert(Arc::from("TriageEmail"), Value::Bool(true));
+                Ok(Value::Map(Arc::new(m)))
+            }
+            _ => Err(err("__triage_email_data takes the notification data")),
+        }),
+    );
     // Route labels are a newer Alertmanager feature triage does not have: always "".
     add("routeLabels", Arc::new(|_| Ok(s(""))));
     add("__field", Arc::new(methods::field));
@@ -282,7 +295,7 @@ pub fn guard_functions(m: &mut FuncMap, guard: &ArgGuard) {
 
 /// Names of every function `function_map` and `guard_functions` define.
 pub fn defined(name: &str) -> bool {
-    const NAMES: [&str; 33] = [
+    const NAMES: [&str; 34] = [
         "toUpper",
         "toLower",
         "title",
@@ -316,6 +329,7 @@ pub fn defined(name: &str) -> bool {
         "__arg_last",
         "routeLabels",
         "__nil",
+        "__triage_email_data",
     ];
     NAMES.contains(&name) || methods::BUILTINS.contains(&name)
 }

@@ -4,6 +4,7 @@
 //!
 //! A time travels through templates as that printed text (so `{{ .StartsAt }}` prints exactly
 //! what Go prints); functions and methods that take a time parse it back with [`GoTime::parse`].
+//! Durations are in `duration.rs`.
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -313,81 +314,6 @@ pub(super) fn next_token(s: &str) -> (Token, usize) {
     (Token::Literal, len)
 }
 
-/// Go's `Duration.String()` of `nanos` nanoseconds (`1h2m3.5s`, `1.5ms`, `0s`).
-pub fn duration_string(nanos: i128) -> String {
-    if nanos == 0 {
-        return "0s".to_string();
-    }
-    let sign = if nanos < 0 { "-" } else { "" };
-    let u = nanos.unsigned_abs();
-    if u < 1_000_000_000 {
-        let (unit, scale) = if u < 1_000 {
-            ("ns", 1)
-        } else if u < 1_000_000 {
-            ("µs", 1_000)
-        } else {
-            ("ms", 1_000_000)
-        };
-        return format!("{sign}{}{unit}", fraction(u, scale));
-    }
-    let secs = u / 1_000_000_000;
-    let (h, m) = (secs / 3600, (secs / 60) % 60);
-    let s = fraction(u % 60_000_000_000, 1_000_000_000);
-    let mut out = sign.to_string();
-    if h > 0 {
-        out.push_str(&format!("{h}h"));
-    }
-    if h > 0 || m > 0 {
-        out.push_str(&format!("{m}m"));
-    }
-    out.push_str(&format!("{s}s"));
-    out
-}
-
-/// `value / scale` printed with its fraction, trailing zeros removed.
-fn fraction(value: u128, scale: u128) -> String {
-    let whole = value / scale;
-    let rest = value % scale;
-    if rest == 0 {
-        return whole.to_string();
-    }
-    let width = scale.ilog10() as usize;
-    let digits = format!("{rest:0width$}");
-    format!("{whole}.{}", digits.trim_end_matches('0'))
-}
-
-/// Parses a Go duration string (`1h2m3.5s`, `-1.5ms`) into seconds.
-pub fn parse_duration_seconds(s: &str) -> Option<f64> {
-    let (neg, mut rest) = match s.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    if rest == "0" {
-        return Some(0.0);
-    }
-    let mut total = 0.0;
-    let mut any = false;
-    while !rest.is_empty() {
-        let n = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
-        let value: f64 = rest[..n].parse().ok()?;
-        rest = &rest[n..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "ns" => 1e-9,
-            "us" | "µs" | "μs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return None,
-        };
-        rest = &rest[unit_len..];
-        total += value * scale;
-        any = true;
-    }
-    any.then_some(if neg { -total } else { total })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -423,15 +349,5 @@ mod tests {
         assert_eq!(x.to_string(), "2026-07-02 05:04:05 +0200 CEST");
         assert_eq!(GoTime::parse(&x.to_string()), Some(x));
         assert!(t("2026-07-02T03:04:05Z").in_zone("Nowhere/Land").is_err());
-    }
-
-    #[test]
-    fn durations_like_go() {
-        assert_eq!(duration_string(0), "0s");
-        assert_eq!(duration_string(3_723_500_000_000), "1h2m3.5s");
-        assert_eq!(duration_string(1_500_000), "1.5ms");
-        assert_eq!(duration_string(-61_000_000_000), "-1m1s");
-        assert_eq!(parse_duration_seconds("1h2m3.5s"), Some(3723.5));
-        assert_eq!(parse_duration_seconds("x"), None);
     }
 }

@@ -33,15 +33,16 @@
 mod blocks;
 mod data;
 mod defaults;
+mod duration;
 mod error;
 mod functions;
 mod gojson;
 mod goparse;
 mod goregex;
 mod gotime;
-mod humanize;
 mod limits;
 mod methods;
+mod triage;
 
 #[cfg(test)]
 mod conformance_tests;
@@ -59,6 +60,7 @@ pub use data::{AlertData, Data, quote_meta};
 pub use error::GoTemplateError;
 pub use gotime::{GoTime, ZERO_TIME};
 pub use limits::{Limits, MAX_TEMPLATE_DEPTH};
+pub use triage::triage_value;
 
 use crate::notify::expand::Expand;
 use limits::{ArgGuard, CappedWriter};
