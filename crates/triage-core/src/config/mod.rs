@@ -571,19 +571,25 @@ mod tests {
 
     #[test]
     fn sections_without_a_value_are_absent() {
-        let c = Config::from_yaml("global:
+        let c = Config::from_yaml(
+            "global:
 templates:
 inhibit_rules: ~
 time_intervals:
 route: {receiver: a}
 receivers: [{name: a}]
-")
-            .unwrap();
+",
+        )
+        .unwrap();
         assert!(c.templates().is_empty());
-        assert!(Config::from_yaml("route: {receiver: a}
+        assert!(
+            Config::from_yaml(
+                "route: {receiver: a}
 receivers: [{name: a}]
 bogus: ~
-").is_err());
+"
+            )
+            .is_err()
+        );
     }
-
 }

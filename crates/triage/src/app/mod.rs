@@ -352,8 +352,14 @@ async fn activate(p: EngineParts, checked: Checked, leadership: Leadership) -> a
     // Alertmanager's default: this host's name and the listening port.
     let external_url = opts.external_url.clone().unwrap_or_else(|| format!("http://{}:{}", host_name(), addr.port()));
     let mirror = crate::engine::MirrorTrigger::default();
-    let notifiers =
-        Arc::new(Notifiers::new(built.targets, built.renderer, built.templates, external_url, opts.notify_timeout, node_series));
+    let notifiers = Arc::new(Notifiers::new(
+        built.targets,
+        built.renderer,
+        built.templates,
+        external_url,
+        opts.notify_timeout,
+        node_series,
+    ));
     let handle = engine::spawn(
         core,
         replayed,

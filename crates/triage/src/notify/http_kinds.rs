@@ -20,13 +20,12 @@ use triage_core::config::model::Raw;
 use triage_core::engine::Outgoing;
 use triage_core::go_template::Data;
 use triage_core::notify::{
-    Body, FileSecrets, HttpRequest, Integration as CoreIntegration, Method, NotifyContext, Status, rocketchat,
-    telegram,
+    Body, FileSecrets, HttpRequest, Integration as CoreIntegration, Method, NotifyContext, Status, rocketchat, telegram,
 };
 
+use super::DeliveryError;
 use super::registry::{BuildInput, ComposeInput, Integration, Kind, Prepared};
 use super::webhook::{retry_after, without_url};
-use super::DeliveryError;
 use crate::net::http_auth::{HttpAuth, authorize};
 
 /// Registers a kind whose configuration list is `ReceiverConfig::$field`.
@@ -189,9 +188,9 @@ where
         }
         request = match &r.body {
             Body::Empty => request,
-            Body::Json(v) => request.header(reqwest::header::CONTENT_TYPE, "application/json").body(
-                serde_json::to_vec(v).map_err(|e| DeliveryError::Permanent(format!("encoding the body: {e}")))?,
-            ),
+            Body::Json(v) => request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(serde_json::to_vec(v).map_err(|e| DeliveryError::Permanent(format!("encoding the body: {e}")))?),
             Body::Form(fields) => request
                 .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(triage_core::notify::encode_query(

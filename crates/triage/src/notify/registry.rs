@@ -80,7 +80,8 @@ pub struct Kind {
 pub const KINDS: &[Kind] =
     &[super::webhook::KIND, super::email::KIND, super::slack::KIND, super::mattermost::KIND, super::upstream::KIND];
 
-/// The kind registered for a list key.
+/// The kind registered for a list key: one of [`KINDS`], or one of the kinds whose
+/// requests the core builds ([`super::http_kinds::KINDS`]).
 pub fn kind(key: &str) -> Option<&'static Kind> {
-    KINDS.iter().find(|k| k.key == key)
+    KINDS.iter().chain(super::http_kinds::KINDS.iter()).find(|k| k.key == key)
 }
