@@ -87,6 +87,8 @@ impl Reply {
 struct Shared {
     requests: Mutex<Vec<Recorded>>,
     script: Mutex<VecDeque<Reply>>,
+    /// The answer once the script is empty (`200 ok` unless set).
+    default: Mutex<Option<Reply>>,
 }
 
 /// A running recorder; dropping it stops the server.
@@ -110,7 +112,8 @@ async fn record(
         .collect();
     let request = Recorded { method: method.to_string(), path: uri.path().to_owned(), headers, body: body.to_vec() };
     shared.requests.lock().unwrap().push(request);
-    let reply = shared.script.lock().unwrap().pop_front().unwrap_or_else(Reply::ok);
+    let scripted = shared.script.lock().unwrap().pop_front();
+    let reply = scripted.or_else(|| shared.default.lock().unwrap().clone()).unwrap_or_else(Reply::ok);
     reply.into_response()
 }
 
@@ -148,6 +151,11 @@ impl Recorder {
     /// Queues `reply` as the answer to a later request (in order).
     pub fn reply(&self, reply: Reply) {
         self.shared.script.lock().unwrap().push_back(reply);
+    }
+
+    /// Answers `reply` once the script is empty, instead of `200 ok`.
+    pub fn reply_by_default(&self, reply: Reply) {
+        *self.shared.default.lock().unwrap() = Some(reply);
     }
 
     /// Every request received so far, in arrival order.
