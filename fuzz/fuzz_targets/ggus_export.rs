@@ -3,8 +3,8 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use triage_core::outage::ggus::{GgusError, GgusFormat, GgusLimits, parse_ggus_with};
-use triage_core::outage::ggus_priority::severity_of_priority;
-use triage_core::outage::ggus_series::{ggus_samples, import_body};
+use triage_core::outage::ggus::priority::severity_of_priority;
+use triage_core::outage::ggus::series::{ggus_samples, import_body};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, input)) = data.split_first() else { return };

@@ -10,8 +10,8 @@ use jiff::Timestamp;
 use triage_core::outage::ggus::{
     GgusError, GgusField, GgusFormat, GgusLimits, GgusTicket, filter_vo, is_open, parse_ggus, parse_ggus_with,
 };
-use triage_core::outage::ggus_priority::{TicketSeverity, severity_of_priority};
-use triage_core::outage::ggus_series::ggus_samples;
+use triage_core::outage::ggus::priority::{TicketSeverity, severity_of_priority};
+use triage_core::outage::ggus::series::ggus_samples;
 use triage_core::outage::gocdb::{GocdbError, downtimes_within, parse_gocdb_downtimes};
 use triage_core::outage::xml_records::{MAX_DEPTH, XmlRecordError};
 

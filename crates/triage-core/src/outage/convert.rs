@@ -17,7 +17,7 @@ use crate::alert::Alert;
 use crate::labels::LabelSet;
 
 use super::ggus::{GgusTicket, is_open};
-use super::ggus_priority::severity_of_priority;
+use super::ggus::priority::severity_of_priority;
 use super::gocdb::Downtime;
 use super::record::{Outage, OutageKind, OutageScope};
 

@@ -39,7 +39,7 @@ pub fn import_url(base: &str) -> Result<String, VmImportError> {
     Ok(format!("{}/api/v1/import", base.trim_end_matches('/')))
 }
 
-/// Posts `body` (JSON lines, see `triage_core::outage::ggus_series::import_body`) to the
+/// Posts `body` (JSON lines, see `triage_core::outage::ggus::series::import_body`) to the
 /// VictoriaMetrics at `base`, waiting at most `timeout`.
 pub async fn import_json_lines(base: &str, body: String, timeout: Duration) -> Result<(), VmImportError> {
     let url = import_url(base)?;

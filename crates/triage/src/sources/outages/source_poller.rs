@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use triage_core::config::outages::{OutageSourceConfig, OutageSourceType};
-use triage_core::outage::ggus_series::{ggus_samples, import_body};
+use triage_core::outage::ggus::series::{ggus_samples, import_body};
 use triage_core::outage::record::Outage;
 
 use super::fetch::{self, Fetched, PollError};

@@ -29,7 +29,7 @@
 
 use serde_json::{Map, Value};
 
-use super::ggus::{GgusError, GgusField, GgusTicket, normalized_key};
+use super::{GgusError, GgusField, GgusTicket, normalized_key};
 
 /// The keys, normalized, each field is read from, in order of preference.
 fn keys_of(field: GgusField) -> &'static [&'static str] {

@@ -8,12 +8,19 @@
 //!   alerts and silences, and silently replaced characters would make them differ from GGUS.
 //! - **Columns:** the XML and CSV exports must carry the export's ten fields
 //!   ([`GgusField::ALL`]); a missing one is an error naming it. The JSON API form only needs a
-//!   ticket id (see `ggus_json.rs`).
+//!   ticket id (see `json.rs`).
 //! - **Size:** [`GgusLimits`] caps the input bytes and the number of tickets.
+
+
+mod csv;
+mod json;
+pub mod priority;
+pub mod series;
+mod xml;
 
 use serde::{Deserialize, Serialize};
 
-use super::xml_records::XmlRecordError;
+use crate::outage::xml_records::XmlRecordError;
 
 /// One GGUS ticket, every field a string exactly as the export has it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -296,9 +303,9 @@ pub fn parse_ggus_with(
         return Err(GgusError::Empty);
     }
     match format.unwrap_or_else(|| GgusFormat::sniff(text.as_bytes())) {
-        GgusFormat::Xml => super::ggus_xml::parse(text, limits.max_tickets),
-        GgusFormat::Csv => super::ggus_csv::parse(text, limits.max_tickets),
-        GgusFormat::Json => super::ggus_json::parse(text, limits.max_tickets),
+        GgusFormat::Xml => xml::parse(text, limits.max_tickets),
+        GgusFormat::Csv => csv::parse(text, limits.max_tickets),
+        GgusFormat::Json => json::parse(text, limits.max_tickets),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The GGUS ticket-search export as CSV: `;`-separated, a header row naming the export's
 //! columns (in any order, extra columns ignored), fields quoted with `"` where needed.
 
-use super::ggus::{GgusError, GgusField, GgusTicket, shorten};
+use super::{GgusError, GgusField, GgusTicket, shorten};
 
 /// Separators a wrongly exported file is likely to use instead of `;`.
 const OTHER_DELIMITERS: [char; 3] = [',', '\t', '|'];

@@ -1,8 +1,8 @@
 //! The GGUS ticket-search export in XML: `<tickets><ticket><Ticket-ID>…</Ticket-ID>…</ticket>`,
 //! one child element per export column.
 
-use super::ggus::{GgusError, GgusField, GgusTicket};
-use super::xml_records::{XmlRecordError, read_records};
+use super::{GgusError, GgusField, GgusTicket};
+use crate::outage::xml_records::{XmlRecordError, read_records};
 
 /// Reads the tickets of an XML export; every ticket must carry all ten export fields.
 pub(crate) fn parse(text: &str, max_tickets: usize) -> Result<Vec<GgusTicket>, GgusError> {
