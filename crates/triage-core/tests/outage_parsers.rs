@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use jiff::Timestamp;
+use triage_core::outage::ggus::priority::{TicketSeverity, severity_of_priority};
+use triage_core::outage::ggus::series::ggus_samples;
 use triage_core::outage::ggus::{
     GgusError, GgusField, GgusFormat, GgusLimits, GgusTicket, filter_vo, is_open, parse_ggus, parse_ggus_with,
 };
-use triage_core::outage::ggus::priority::{TicketSeverity, severity_of_priority};
-use triage_core::outage::ggus::series::ggus_samples;
 use triage_core::outage::gocdb::{GocdbError, downtimes_within, parse_gocdb_downtimes};
 use triage_core::outage::xml_records::{MAX_DEPTH, XmlRecordError};
 

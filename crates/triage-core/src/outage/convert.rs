@@ -16,8 +16,8 @@ use jiff::{SignedDuration, Timestamp};
 use crate::alert::Alert;
 use crate::labels::LabelSet;
 
-use super::ggus::{GgusTicket, is_open};
 use super::ggus::priority::severity_of_priority;
+use super::ggus::{GgusTicket, is_open};
 use super::gocdb::Downtime;
 use super::record::{Outage, OutageKind, OutageScope};
 

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
-use triage_core::outage::ggus::{GgusFormat, GgusLimits, GgusTicket, filter_vo, is_open, parse_ggus_with};
 use triage_core::outage::ggus::series::{ggus_samples, import_body};
+use triage_core::outage::ggus::{GgusFormat, GgusLimits, GgusTicket, filter_vo, is_open, parse_ggus_with};
 
 /// `triage ggus ...`.
 #[derive(Debug, Subcommand)]

@@ -417,6 +417,20 @@ impl Loop {
         writes
     }
 
+    /// Commits `writes` now and, once they are durable, answers `done` with what `answer`
+    /// makes of the commit's outcome; the loop goes on meanwhile.
+    fn commit_then<R: Send + 'static>(
+        &self,
+        writes: Vec<Write>,
+        done: oneshot::Sender<R>,
+        answer: impl FnOnce(Result<(), String>) -> R + Send + 'static,
+    ) {
+        let committed = self.writer.commit(writes);
+        tokio::spawn(async move {
+            let _ = done.send(answer(committed.await.map_err(|e| e.to_string())));
+        });
+    }
+
     fn handle(&mut self, cmds: Vec<Command>) {
         let now = self.shared.clock.now();
         let started = Instant::now();
@@ -441,11 +455,8 @@ impl Loop {
                 Command::Checkpoint(done) => {
                     drop(engine);
                     let writes = self.checkpoint();
-                    let fut = self.writer.commit(writes);
+                    self.commit_then(writes, done, |committed| committed);
                     engine = self.shared.engine.write();
-                    tokio::spawn(async move {
-                        let _ = done.send(fut.await.map_err(|e| e.to_string()));
-                    });
                 }
                 Command::SetSilence(body, done) => {
                     let res = engine.silences.set(body, now, || uuid::Uuid::new_v4().to_string());
@@ -457,18 +468,9 @@ impl Loop {
                             writes.extend(silence_writes(&engine, &id, now));
                         }
                     }
-                    let fut = self.writer.commit(std::mem::take(&mut writes));
                     let mirror = self.mirror.clone();
-                    tokio::spawn(async move {
-                        let res = match (res, fut.await) {
-                            (Ok(id), Ok(())) => {
-                                mirror.poke();
-                                Ok(id)
-                            }
-                            (Ok(_), Err(e)) => Err(SilenceError::Invalid(format!("store: {e}"))),
-                            (Err(e), _) => Err(e),
-                        };
-                        let _ = done.send(res);
+                    self.commit_then(std::mem::take(&mut writes), done, move |committed| {
+                        silence_answer(res, committed, &mirror)
                     });
                 }
                 Command::ExpireSilence(id, done) => {
@@ -476,18 +478,9 @@ impl Loop {
                     if res.is_ok() {
                         writes.extend(silence_writes(&engine, &id, now));
                     }
-                    let fut = self.writer.commit(std::mem::take(&mut writes));
                     let mirror = self.mirror.clone();
-                    tokio::spawn(async move {
-                        let res = match (res, fut.await) {
-                            (Ok(()), Ok(())) => {
-                                mirror.poke();
-                                Ok(())
-                            }
-                            (Ok(()), Err(e)) => Err(SilenceError::Invalid(format!("store: {e}"))),
-                            (Err(e), _) => Err(e),
-                        };
-                        let _ = done.send(res);
+                    self.commit_then(std::mem::take(&mut writes), done, move |committed| {
+                        silence_answer(res, committed, &mirror)
                     });
                 }
                 Command::CheckpointStep(failed) => {
@@ -511,18 +504,12 @@ impl Loop {
                     let (all, windows) = self.outages.flatten();
                     engine.set_outages(all, windows, now);
                     if let Some(done) = done {
-                        let fut = self.writer.commit(std::mem::take(&mut writes));
-                        tokio::spawn(async move {
-                            let _ = done.send(fut.await.map_err(|e| e.to_string()));
-                        });
+                        self.commit_then(std::mem::take(&mut writes), done, |committed| committed);
                     }
                 }
                 Command::PutState(ns, key, value, done) => {
                     writes.push(Write::State(ns, key, Some(value), now));
-                    let fut = self.writer.commit(std::mem::take(&mut writes));
-                    tokio::spawn(async move {
-                        let _ = done.send(fut.await.map_err(|e| e.to_string()));
-                    });
+                    self.commit_then(std::mem::take(&mut writes), done, |committed| committed);
                 }
                 Command::ForgetSource(source, done) => {
                     let held = self.outages.sources.remove(&source).is_some();
@@ -531,10 +518,7 @@ impl Loop {
                         let (all, windows) = self.outages.flatten();
                         engine.set_outages(all, windows, now);
                     }
-                    let fut = self.writer.commit(std::mem::take(&mut writes));
-                    tokio::spawn(async move {
-                        let _ = done.send(fut.await.map(|()| held).map_err(|e| e.to_string()));
-                    });
+                    self.commit_then(std::mem::take(&mut writes), done, move |committed| committed.map(|()| held));
                 }
                 Command::RetainSources(names, done) => {
                     let gone: Vec<String> =
@@ -548,10 +532,7 @@ impl Loop {
                         let (all, windows) = self.outages.flatten();
                         engine.set_outages(all, windows, now);
                     }
-                    let fut = self.writer.commit(std::mem::take(&mut writes));
-                    tokio::spawn(async move {
-                        let _ = done.send(fut.await.map_err(|e| e.to_string()));
-                    });
+                    self.commit_then(std::mem::take(&mut writes), done, |committed| committed);
                 }
                 Command::PutWindow(window, done) => {
                     let res = self.outages.put_window(*window, now);
@@ -941,5 +922,22 @@ impl MirrorTrigger {
     /// Waits for the next poke.
     pub async fn poked(&self) {
         self.0.notified().await;
+    }
+}
+
+/// The answer to a silence command: its own result, unless storing it failed; a stored
+/// change wakes the silence mirror.
+fn silence_answer<T>(
+    res: Result<T, SilenceError>,
+    committed: Result<(), String>,
+    mirror: &MirrorTrigger,
+) -> Result<T, SilenceError> {
+    match (res, committed) {
+        (Ok(v), Ok(())) => {
+            mirror.poke();
+            Ok(v)
+        }
+        (Ok(_), Err(e)) => Err(SilenceError::Invalid(format!("store: {e}"))),
+        (Err(e), _) => Err(e),
     }
 }

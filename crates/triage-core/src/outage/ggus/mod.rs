@@ -11,7 +11,6 @@
 //!   ticket id (see `json.rs`).
 //! - **Size:** [`GgusLimits`] caps the input bytes and the number of tickets.
 
-
 mod csv;
 mod json;
 pub mod priority;

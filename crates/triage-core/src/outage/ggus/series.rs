@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{GgusTicket, is_open};
 use super::priority::severity_of_priority;
+use super::{GgusTicket, is_open};
 
 /// One sample of one series: metric name and labels, value and time.
 #[derive(Debug, Clone, PartialEq)]
