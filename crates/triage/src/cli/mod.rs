@@ -250,6 +250,14 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::CheckConfig { files } => {
             let mut ok = true;
             for f in &files {
+                // The OS's reason for an unreadable file (missing, a directory, no permission).
+                if let Err(e) = std::fs::File::open(f).and_then(|file| {
+                    if file.metadata()?.is_dir() { Err(std::io::Error::other("is a directory")) } else { Ok(()) }
+                }) {
+                    ok = false;
+                    println!("Checking '{}'  FAILED:\n  cannot read {}: {e}", f.display(), f.display());
+                    continue;
+                }
                 match check_config_file(f) {
                     Ok(summary) => println!("Checking '{}'  SUCCESS\n{summary}", f.display()),
                     Err(problems) => {
