@@ -103,3 +103,29 @@ async fn sighup_reloads_the_configuration() {
     .await;
     assert!(reloaded.is_some(), "SIGHUP did not reload the configuration");
 }
+
+/// `serve` with the built-in configuration, stderr going to a file and `NO_COLOR` unset: no
+/// ANSI colour codes; the start-up lines give the web UI's address and warn that nothing is
+/// notified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_up_log_names_the_ui_and_warns_without_notifications_and_has_no_colours_in_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (proc, url) = support::peer::start_listening("triage", "/-/ready", |port| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_triage"));
+        cmd.env_remove("NO_COLOR")
+            .env_remove("RUST_LOG")
+            .env_remove("TRIAGE_CONFIG")
+            .arg("serve")
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--data-dir")
+            .arg(&data);
+        cmd
+    })
+    .await;
+    let log = proc.log_tail(64 * 1024);
+    assert!(!log.contains('\u{1b}'), "colour codes in a log file:\n{log}");
+    assert!(log.contains(&format!("web UI at {url}/")), "{log}");
+    assert!(log.contains("WARN") && log.contains("sends no notification"), "{log}");
+}
