@@ -129,3 +129,43 @@ async fn start_up_log_names_the_ui_and_warns_without_notifications_and_has_no_co
     assert!(log.contains(&format!("web UI at {url}/")), "{log}");
     assert!(log.contains("WARN") && log.contains("sends no notification"), "{log}");
 }
+
+/// Every subcommand's `--help` ends with examples, and no usage line shows `--url` as required
+/// (it has a default, a client configuration or an environment variable).
+#[test]
+fn every_subcommand_help_has_examples_and_no_required_url() {
+    let commands: &[&[&str]] = &[
+        &["serve"],
+        &["check-config"],
+        &["template"],
+        &["agent"],
+        &["poll"],
+        &["ggus"],
+        &["anomaly"],
+        &["maintenance"],
+        &["maintenance", "add"],
+        &["maintenance", "list"],
+        &["maintenance", "end"],
+        &["nats"],
+        &["alerts"],
+        &["silences"],
+        &["outages"],
+        &["incidents"],
+        &["analytics"],
+        &["query"],
+        &["top"],
+        &["replay"],
+        &["train"],
+        &["eval"],
+    ];
+    for args in commands {
+        let (code, help) = triage(&[args, &["--help"][..]].concat());
+        assert_eq!(code, 0, "{args:?}");
+        assert!(help.contains("\nExamples:\n  triage "), "{args:?} --help has no examples:\n{help}");
+    }
+    for args in [&["query", "vm"][..], &["query", "influx"], &["query", "es"], &["alerts"], &["maintenance", "list"]] {
+        let (_, help) = triage(&[args, &["--help"][..]].concat());
+        let usage = help.lines().find(|l| l.starts_with("Usage:")).unwrap_or_default();
+        assert!(!usage.contains("--url"), "{args:?}: {usage}");
+    }
+}
