@@ -223,10 +223,12 @@ pub enum Command {
         after_help = "Examples:\n  triage replay --input alerts.jsonl\n  triage replay --config alertmanager.yml --input history.csv --json"
     )]
     Replay {
-        /// alertmanager.yml (with a `replay` section for CSV input).
-        #[arg(long)]
-        config: std::path::PathBuf,
-        /// Alertmanager alert JSON lines, or a CSV.
+        /// alertmanager.yml (with a `replay` section for CSV input); the embedded default
+        /// configuration when absent, as for `serve`.
+        #[arg(long, env = "TRIAGE_CONFIG")]
+        config: Option<std::path::PathBuf>,
+        /// Alertmanager alert JSON: one alert per line, or a JSON array (what
+        /// `GET /api/v2/alerts` answers); or a CSV.
         #[arg(long)]
         input: std::path::PathBuf,
         /// Print one JSON object with every notification.
@@ -342,11 +344,14 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Nats { action } => crate::cli::nats::run(action),
         Command::Client(cmd) => crate::cli::client::run(cmd),
         Command::Replay { config, input, json } => {
-            let loaded = match std::fs::read_to_string(&config) {
-                Ok(text) => {
-                    triage_core::config::Config::from_yaml(&text).map_err(|e| format!("{}: {e}", config.display()))
-                }
-                Err(e) => Err(format!("cannot read {}: {e}", config.display())),
+            let loaded = match &config {
+                None => Ok(triage_core::config::Config::default_config()),
+                Some(config) => match std::fs::read_to_string(config) {
+                    Ok(text) => {
+                        triage_core::config::Config::from_yaml(&text).map_err(|e| format!("{}: {e}", config.display()))
+                    }
+                    Err(e) => Err(format!("cannot read {}: {e}", config.display())),
+                },
             };
             let progress = crate::cli::progress::bar(0, "replaying", "alerts");
             let replayed = loaded.and_then(|c| crate::cli::replay::replay_with_progress(&c, &input, &progress));
