@@ -56,7 +56,7 @@ impl SqliteStore {
             return Err(data_dir("exists and is not a directory".into()));
         }
         std::fs::create_dir_all(dir).map_err(|e| data_dir(format!("cannot create it: {e}")))?;
-        let lock = Some(std::sync::Arc::new(super::dir_lock::acquire(dir)?));
+        let lock = Some(super::dir_lock::acquire(dir)?);
         let path = dir.join("triage.db");
         let opts = SqliteConnectOptions::from_str("sqlite://")?
             .filename(&path)
