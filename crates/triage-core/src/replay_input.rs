@@ -1,5 +1,6 @@
 //! Reading an alert history for `triage replay`: Alertmanager alert JSON, one alert per line
-//! (each with `startsAt`, and `endsAt` for its end), or a CSV whose time column and label
+//! (each with `startsAt`, and `endsAt` for its end) or one JSON array of them (what
+//! `GET /api/v2/alerts` answers, or a body posted to it), or a CSV whose time column and label
 //! columns the configuration's `replay` section names (each row fires from its time for
 //! `fires_for`, renewed by later rows of the same labels). Errors name the file and line.
 
@@ -39,6 +40,22 @@ fn read_json_lines(path: &Path, text: &str) -> Result<Vec<Event>, String> {
         let posted: PostableAlert = serde_json::from_str(line).map_err(|e| at_line(e.to_string()))?;
         let start = posted.starts_at.ok_or_else(|| at_line("an alert needs startsAt".into()))?;
         let alert = posted.into_alert(start, SignedDuration::from_mins(5)).map_err(at_line)?;
+        events.push(Event { at: start, alert });
+    }
+    Ok(events)
+}
+
+/// A JSON array of alerts; fields other than the postable ones (`status`, `fingerprint`,
+/// `receivers`, ... of a listing) are ignored. Errors name the alert's index.
+fn read_json_array(path: &Path, text: &str) -> Result<Vec<Event>, String> {
+    let list: Vec<serde_json::Value> =
+        serde_json::from_str(text).map_err(|e| format!("{}: not a JSON array of alerts: {e}", path.display()))?;
+    let mut events = Vec::with_capacity(list.len());
+    for (i, value) in list.into_iter().enumerate() {
+        let at_alert = |e: String| format!("{}: alert {} of the array: {e}", path.display(), i + 1);
+        let posted: PostableAlert = serde_json::from_value(value).map_err(|e| at_alert(e.to_string()))?;
+        let start = posted.starts_at.ok_or_else(|| at_alert("an alert needs startsAt".into()))?;
+        let alert = posted.into_alert(start, SignedDuration::from_mins(5)).map_err(at_alert)?;
         events.push(Event { at: start, alert });
     }
     Ok(events)
@@ -99,8 +116,11 @@ fn read_csv(path: &Path, bytes: &[u8], cfg: &ReplayConfig) -> Result<Vec<Event>,
 /// `csv`, the configuration's `replay` section.
 pub fn read_history(path: &Path, bytes: &[u8], csv: Option<&ReplayConfig>) -> Result<Vec<Event>, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8: {e}", path.display()))?;
-    let mut events = if text.trim_start().starts_with('{') {
+    let start = text.trim_start();
+    let mut events = if start.starts_with('{') {
         read_json_lines(path, text)?
+    } else if start.starts_with('[') {
+        read_json_array(path, text)?
     } else {
         let cfg = csv.ok_or_else(|| {
             format!("{} is a CSV file: the configuration needs a `replay` section naming its columns", path.display())
@@ -127,6 +147,24 @@ mod tests {
 
     fn read(bytes: &[u8]) -> Result<Vec<Event>, String> {
         read_history(Path::new("h.csv"), bytes, Some(&csv_cfg()))
+    }
+
+    #[test]
+    fn a_json_array_as_the_api_lists_alerts_is_read() {
+        let listing = br#"[
+          {"labels": {"alertname": "B"}, "startsAt": "2026-01-01T10:05:00.000Z", "endsAt": "2026-01-01T10:20:00.000Z",
+           "fingerprint": "0000000000000001", "receivers": [{"name": "a"}], "updatedAt": "2026-01-01T10:05:00.000Z",
+           "status": {"state": "active", "silencedBy": [], "inhibitedBy": []}},
+          {"labels": {"alertname": "A"}, "startsAt": "2026-01-01T10:00:00Z"}
+        ]"#;
+        let events = read_history(Path::new("alerts.json"), listing, None).unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].alert.labels.value("alertname"), "A");
+        assert_eq!(events[1].alert.ends_at, Some("2026-01-01T10:20:00Z".parse().unwrap()));
+        let Err(err) = read_history(Path::new("alerts.json"), br#"[{"labels": {"a": "b"}}]"#, None) else {
+            panic!("an alert without startsAt is refused");
+        };
+        assert_eq!(err, "alerts.json: alert 1 of the array: an alert needs startsAt");
     }
 
     #[test]

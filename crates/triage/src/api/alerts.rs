@@ -102,8 +102,17 @@ pub fn write_alert(out: &mut Vec<u8>, l: &Listed) {
     push_millis(out, Some(a.starts_at));
     out.extend_from_slice(b"\",\"status\":{\"inhibitedBy\":");
     push_str_list(out, &l.status.inhibited_by);
+    // An alert held by a maintenance window or outage is listed as silenced by it (the
+    // outage's id, e.g. `maintenance:42`), as amtool and karma understand; `outage` says which.
     out.extend_from_slice(b",\"silencedBy\":");
-    push_str_list(out, &l.status.silenced_by);
+    match &l.status.outage {
+        Some(outage) => {
+            let mut ids = l.status.silenced_by.clone();
+            ids.push(outage.clone());
+            push_str_list(out, &ids);
+        }
+        None => push_str_list(out, &l.status.silenced_by),
+    }
     if let Some(outage) = &l.status.outage {
         out.extend_from_slice(b",\"outage\":");
         push_str(out, outage);
@@ -133,7 +142,7 @@ pub fn passes(q: &AlertQuery, a: &Alert, status: &AlertStatus, now: Timestamp) -
     if !q.active && status.state() == "active" {
         return false;
     }
-    if !q.silenced && !status.silenced_by.is_empty() {
+    if !q.silenced && (!status.silenced_by.is_empty() || status.outage.is_some()) {
         return false;
     }
     if !q.inhibited && !status.inhibited_by.is_empty() {

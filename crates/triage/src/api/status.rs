@@ -53,12 +53,10 @@ pub async fn reload(State(st): State<AppState>) -> Response {
 }
 
 /// `/metrics`.
-pub async fn metrics(State(st): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
-        st.engine.shared.metrics.encode(),
-    )
-        .into_response()
+pub async fn metrics(State(st): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let (content_type, text) = st.engine.shared.metrics.scrape(accept);
+    ([(header::CONTENT_TYPE, content_type)], text).into_response()
 }
 
 /// `GET /api/v2/history?fingerprint=…&limit=…`: state changes, newest first.

@@ -125,11 +125,11 @@ impl Front {
                 (StatusCode::OK, "OK (this process does not run the engine)\n").into_response()
             }
             (&Method::GET | &Method::HEAD, "/-/ready") => self.ready().await,
-            (&Method::GET, "/metrics") => (
-                [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
-                self.metrics.encode(),
-            )
-                .into_response(),
+            (&Method::GET, "/metrics") => {
+                let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+                let (content_type, text) = self.metrics.scrape(accept);
+                ([(header::CONTENT_TYPE, content_type)], text).into_response()
+            }
             (&Method::POST, "/api/v2/alerts") if self.bus.is_some() => self.publish(req).await,
             _ => self.forward(req).await,
         }

@@ -168,6 +168,13 @@ pub async fn start(
     // Checked before anything else, so that a bad file stops the start on every role.
     let checked = Checked::load(&opts).map_err(anyhow::Error::msg)?;
     let resolve_timeout = checked.config.resolve_timeout();
+    if checked.config.receivers().iter().all(|r| r.integrations().is_empty()) {
+        tracing::warn!(
+            config = %opts.config.as_ref().map_or_else(|| "built-in default".to_string(), |p| p.display().to_string()),
+            "this configuration sends no notification (no receiver has an integration): alerts are only \
+             stored and shown; pass --config with an alertmanager.yml that has receivers to notify people"
+        );
+    }
     let metrics = Arc::new(Metrics::new());
     let store = Arc::new(
         StoreBackend::open(opts.store.as_ref(), &opts.data_dir, opts.durability).await.context("opening the store")?,
@@ -253,6 +260,7 @@ pub async fn start(
     let tls = opts.web.tls.as_ref().map(crate::app::tls::server_config).transpose().map_err(anyhow::Error::msg)?;
     let store_shown = store.describe(&opts.data_dir);
     tracing::info!(address = %addr, url = %own_url, store = %store_shown, https = tls.is_some(), "triage is listening");
+    tracing::info!("web UI at {own_url}/");
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let stopped = async move {
         let _ = stop_rx.await;

@@ -4,13 +4,14 @@
 //! triage maintenance add --url http://triage:9193 --matcher 'site="T2_CH_CSCS"' \
 //!     --reason "dCache upgrade" --owner alice --start 2026-12-07T08:00:00Z --duration 4h
 //! triage maintenance add ... --recurring weekly-backup.yml   # time_intervals entries (YAML)
-//! triage maintenance list --url http://triage:9193 [--json]
+//! triage maintenance list --url http://triage:9193 [-o json]
 //! triage maintenance end --url http://triage:9193 ID
 //! ```
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::cli::client::output::{OutputFormat, short_time, timestamp_of};
 use clap::Subcommand;
 use jiff::Timestamp;
 use triage_core::outage::maintenance::MaintenanceWindow;
@@ -20,6 +21,9 @@ use triage_core::timeinterval::TimeInterval;
 #[derive(Debug, Subcommand)]
 pub enum MaintenanceAction {
     /// Declares a maintenance window: alerts its matchers select are held back while it holds.
+    #[command(
+        after_help = "Examples:\n  triage maintenance add --matcher 'site=\"T2_CH_CSCS\"' --reason \"dCache upgrade\" --start 2026-12-07T08:00:00Z --duration 4h\n  triage maintenance add --matcher 'service=\"castor\"' --reason backup --recurring weekly.yml"
+    )]
     Add {
         /// triage's URL.
         #[arg(long, env = "TRIAGE_URL", default_value = "http://127.0.0.1:9193")]
@@ -51,15 +55,22 @@ pub enum MaintenanceAction {
         link: Option<String>,
     },
     /// Lists maintenance windows.
+    #[command(
+        after_help = "Examples:\n  triage maintenance list\n  triage maintenance list --url http://triage:9193 -o json"
+    )]
     List {
         /// triage's URL.
         #[arg(long, env = "TRIAGE_URL", default_value = "http://127.0.0.1:9193")]
         url: String,
-        /// Print JSON instead of a table.
-        #[arg(long)]
+        /// Output format.
+        #[arg(short = 'o', long, value_enum, default_value_t)]
+        output: OutputFormat,
+        /// The same as `-o json` (kept for scripts written before `-o`).
+        #[arg(long, hide = true)]
         json: bool,
     },
     /// Ends a maintenance window now.
+    #[command(after_help = "Examples:\n  triage maintenance end 5b1c0a4e-0d0f-4f43-9e0c-8e3f4b2c1d00")]
     End {
         /// triage's URL.
         #[arg(long, env = "TRIAGE_URL", default_value = "http://127.0.0.1:9193")]
@@ -167,7 +178,10 @@ async fn run_async(action: MaintenanceAction) -> Result<String, String> {
         return Err(format!("{url} refused ({status}): {message}"));
     }
     match action {
-        MaintenanceAction::List { json: false, .. } => {
+        MaintenanceAction::List { output: OutputFormat::Json, .. } | MaintenanceAction::List { json: true, .. } => {
+            Ok(format!("{body}\n"))
+        }
+        MaintenanceAction::List { .. } => {
             let windows: Vec<serde_json::Value> = serde_json::from_str(&body).map_err(|e| format!("{url}: {e}"))?;
             Ok(table(&windows))
         }
@@ -175,7 +189,6 @@ async fn run_async(action: MaintenanceAction) -> Result<String, String> {
             let w: serde_json::Value = serde_json::from_str(&body).map_err(|e| format!("{url}: {e}"))?;
             Ok(format!("{}\n", w["id"].as_str().unwrap_or_default()))
         }
-        MaintenanceAction::List { json: true, .. } => Ok(format!("{body}\n")),
     }
 }
 
@@ -188,12 +201,14 @@ fn table(windows: &[serde_json::Value]) -> String {
         let s = |k: &str| w[k].as_str().unwrap_or("-").to_string();
         let matchers: Vec<&str> =
             w["matchers"].as_array().map(|m| m.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
-        let ends = if w["timeIntervals"].is_array() { format!("{} (recurring)", s("endsAt")) } else { s("endsAt") };
+        let time = |k: &str| if w[k].is_string() { short_time(timestamp_of(w, k)) } else { "-".to_string() };
+        let ends =
+            if w["timeIntervals"].is_array() { format!("{} (recurring)", time("endsAt")) } else { time("endsAt") };
         out.push_str(&format!(
             "{:<36}  {:<6}  {:<20}  {:<20}  {:<10}  {:<30}  {}\n",
             s("id"),
             if w["active"] == true { "yes" } else { "no" },
-            s("startsAt"),
+            time("startsAt"),
             ends,
             s("owner"),
             matchers.join(","),

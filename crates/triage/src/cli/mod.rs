@@ -59,6 +59,9 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server.
+    #[command(
+        after_help = "Examples:\n  triage serve\n  triage serve --config alertmanager.yml --listen 0.0.0.0:9193 --data-dir /var/lib/triage"
+    )]
     Serve {
         /// An alertmanager.yml; without it an embedded default configuration is used.
         #[arg(long, env = "TRIAGE_CONFIG")]
@@ -118,18 +121,27 @@ pub enum Command {
         external_pollers: bool,
     },
     /// Validate alertmanager.yml files; prints every problem and exits 1 if there is one.
+    #[command(
+        after_help = "Examples:\n  triage check-config alertmanager.yml\n  triage check-config alertmanager.yml other.yml"
+    )]
     CheckConfig {
         /// The files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
     /// Notification templates.
+    #[command(
+        after_help = "Examples:\n  triage template render --config alertmanager.yml --receiver cms-ops\n  triage template render --config alertmanager.yml --alerts alerts.json --template mail.html"
+    )]
     Template {
         #[command(subcommand)]
         action: TemplateAction,
     },
     /// Samples this node (CPU, memory, swap, load, disks, network, services) every interval,
     /// appending JSON lines to a file for a log shipper and/or pushing them to triage.
+    #[command(
+        after_help = "Examples:\n  triage agent --output /var/log/triage/node.jsonl --unit sshd.service --mount /data\n  triage agent --push http://master:9193 --token-file /etc/triage/agent.token --interval 30s"
+    )]
     Agent {
         /// Append samples to this file (one JSON object per line).
         #[arg(long)]
@@ -168,23 +180,36 @@ pub enum Command {
     },
     /// Polls one outage source of the configuration and feeds its outages and ticket alerts
     /// to a triage server over HTTP (for `triage serve --external-pollers`).
+    #[command(
+        after_help = "Examples:\n  triage poll --config alertmanager.yml --source ggus --triage http://triage:9193\n  triage poll --config alertmanager.yml --source gocdb --triage http://triage:9193 --once"
+    )]
     Poll(crate::cli::poll::PollArgs),
     /// GGUS tickets: parse an export, inject ticket states into VictoriaMetrics.
+    #[command(
+        after_help = "Examples:\n  triage ggus parse --vo cms export.xml\n  triage ggus inject --vm http://127.0.0.1:8428 export.csv"
+    )]
     Ggus {
         #[command(subcommand)]
         action: crate::cli::ggus::GgusAction,
     },
     /// Anomaly detection: score a CSV series, score a NAB corpus.
+    #[command(after_help = "Examples:\n  triage anomaly score --csv series.csv\n  triage anomaly bench --nab ./NAB")]
     Anomaly {
         #[command(subcommand)]
         action: crate::cli::anomaly::AnomalyAction,
     },
     /// Maintenance windows on a running triage: add, list, end.
+    #[command(
+        after_help = "Examples:\n  triage maintenance add --matcher 'site=\"T2_CH_CSCS\"' --reason \"dCache upgrade\" --duration 4h\n  triage maintenance list -o json"
+    )]
     Maintenance {
         #[command(subcommand)]
         action: crate::cli::maintenance::MaintenanceAction,
     },
     /// A small NATS client: publish to and subscribe from subjects (and JetStream).
+    #[command(
+        after_help = "Examples:\n  triage nats pub triage.alerts '[{\"labels\":{\"alertname\":\"Test\"}}]'\n  triage nats sub 'triage.>' --server nats://127.0.0.1:4222"
+    )]
     Nats {
         #[command(subcommand)]
         action: crate::cli::nats::NatsAction,
@@ -194,11 +219,16 @@ pub enum Command {
     Client(crate::cli::client::ClientCommand),
     /// Runs an alert history through the pipeline on a fake clock and prints what would
     /// have been notified.
+    #[command(
+        after_help = "Examples:\n  triage replay --input alerts.jsonl\n  triage replay --config alertmanager.yml --input history.csv --json"
+    )]
     Replay {
-        /// alertmanager.yml (with a `replay` section for CSV input).
-        #[arg(long)]
-        config: std::path::PathBuf,
-        /// Alertmanager alert JSON lines, or a CSV.
+        /// alertmanager.yml (with a `replay` section for CSV input); the embedded default
+        /// configuration when absent, as for `serve`.
+        #[arg(long, env = "TRIAGE_CONFIG")]
+        config: Option<std::path::PathBuf>,
+        /// Alertmanager alert JSON: one alert per line, or a JSON array (what
+        /// `GET /api/v2/alerts` answers); or a CSV.
         #[arg(long)]
         input: std::path::PathBuf,
         /// Print one JSON object with every notification.
@@ -206,8 +236,14 @@ pub enum Command {
         json: bool,
     },
     /// Trains a classification model from labelled alert history.
+    #[command(
+        after_help = "Examples:\n  triage train --input alerts.csv --text-columns alertname,summary --label-column category --output model.json"
+    )]
     Train(crate::cli::classify::TrainArgs),
     /// Evaluates models.
+    #[command(
+        after_help = "Examples:\n  triage eval classify --input labelled.csv --text-columns alertname,summary --label-column category"
+    )]
     Eval {
         #[command(subcommand)]
         action: crate::cli::classify::EvalAction,
@@ -235,9 +271,17 @@ pub enum TemplateAction {
     },
 }
 
+/// Whether log lines may carry ANSI colours: only on a terminal, and never with `NO_COLOR`
+/// set to anything non-empty (<https://no-color.org>).
+fn colour_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn init_logging(level: &str, format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour_on_stderr());
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
@@ -250,6 +294,14 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::CheckConfig { files } => {
             let mut ok = true;
             for f in &files {
+                // The OS's reason for an unreadable file (missing, a directory, no permission).
+                if let Err(e) = std::fs::File::open(f).and_then(|file| {
+                    if file.metadata()?.is_dir() { Err(std::io::Error::other("is a directory")) } else { Ok(()) }
+                }) {
+                    ok = false;
+                    println!("Checking '{}'  FAILED:\n  cannot read {}: {e}", f.display(), f.display());
+                    continue;
+                }
                 match check_config_file(f) {
                     Ok(summary) => println!("Checking '{}'  SUCCESS\n{summary}", f.display()),
                     Err(problems) => {
@@ -292,11 +344,14 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Nats { action } => crate::cli::nats::run(action),
         Command::Client(cmd) => crate::cli::client::run(cmd),
         Command::Replay { config, input, json } => {
-            let loaded = match std::fs::read_to_string(&config) {
-                Ok(text) => {
-                    triage_core::config::Config::from_yaml(&text).map_err(|e| format!("{}: {e}", config.display()))
-                }
-                Err(e) => Err(format!("cannot read {}: {e}", config.display())),
+            let loaded = match &config {
+                None => Ok(triage_core::config::Config::default_config()),
+                Some(config) => match std::fs::read_to_string(config) {
+                    Ok(text) => {
+                        triage_core::config::Config::from_yaml(&text).map_err(|e| format!("{}: {e}", config.display()))
+                    }
+                    Err(e) => Err(format!("cannot read {}: {e}", config.display())),
+                },
             };
             let progress = crate::cli::progress::bar(0, "replaying", "alerts");
             let replayed = loaded.and_then(|c| crate::cli::replay::replay_with_progress(&c, &input, &progress));

@@ -84,13 +84,12 @@ fn serve_metrics(listener: tokio::net::TcpListener, metrics: Arc<Metrics>) {
     let app = Router::new()
         .route(
             "/metrics",
-            get(move || {
+            get(move |headers: axum::http::HeaderMap| {
                 let metrics = Arc::clone(&metrics);
                 async move {
-                    (
-                        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
-                        metrics.encode(),
-                    )
+                    let (content_type, text) =
+                        metrics.scrape(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()));
+                    ([(header::CONTENT_TYPE, content_type)], text)
                 }
             }),
         )

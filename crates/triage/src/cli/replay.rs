@@ -1,4 +1,4 @@
-//! `triage replay --config FILE --input FILE [--json]`: an alert history run through the whole
+//! `triage replay [--config FILE] --input FILE [--json]`: an alert history run through the whole
 //! pipeline (routing, grouping, inhibition, outages' and flapping's holds, dedup) on a fake
 //! clock, printing what would have been notified.
 //!
@@ -128,6 +128,10 @@ pub fn replay_with_progress(config: &Config, input: &Path, progress: &ProgressBa
     };
     for e in events {
         run_until(&mut engine, e.at);
+        // As the server's housekeeping does between batches: alerts that ended by now are
+        // recorded as resolved before the next one arrives, so that a re-firing alert counts
+        // as a state change (flapping sees it).
+        engine.timed_out(e.at);
         engine.ingest(vec![e.alert], e.at);
         engine.timed_out(e.at);
         progress.inc(1);
@@ -154,14 +158,42 @@ pub fn replay_with_progress(config: &Config, input: &Path, progress: &ProgressBa
 
 /// The human summary.
 pub fn summary(r: &ReplayReport) -> String {
-    let reduction =
-        if r.alerts_in == 0 { 0.0 } else { 100.0 * (1.0 - r.notifications_out as f64 / r.alerts_in as f64) };
+    // Never negative: with several integrations per receiver, or repeats and resolutions,
+    // there can be more notifications than alerts, and then there is no reduction.
+    let reduction = if r.alerts_in == 0 || r.notifications_out >= r.alerts_in {
+        "none".to_string()
+    } else {
+        format!("{:.1}%", 100.0 * (1.0 - r.notifications_out as f64 / r.alerts_in as f64))
+    };
     let mut out = format!(
-        "alerts in:          {}\nnotifications out:  {}\ngroups notified:    {}\nincidents:          {}\nreduction:          {reduction:.1}%\n",
+        "alerts in:          {}\nnotifications out:  {}\ngroups notified:    {}\nincidents:          {}\nreduction:          {reduction}\n",
         r.alerts_in, r.notifications_out, r.groups_notified, r.incidents
     );
     for (reason, n) in &r.suppressed {
         out.push_str(&format!("held back ({reason}): {n} alerts\n"));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(alerts_in: usize, notifications_out: usize) -> ReplayReport {
+        ReplayReport {
+            alerts_in,
+            notifications_out,
+            suppressed: BTreeMap::new(),
+            groups_notified: 1,
+            incidents: 0,
+            notifications: vec![],
+        }
+    }
+
+    #[test]
+    fn the_reduction_is_never_negative() {
+        assert!(summary(&report(1, 4)).contains("reduction:          none\n"), "{}", summary(&report(1, 4)));
+        assert!(summary(&report(200, 3)).contains("reduction:          98.5%\n"));
+        assert!(summary(&report(0, 0)).contains("reduction:          none\n"));
+    }
 }

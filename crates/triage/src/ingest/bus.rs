@@ -61,15 +61,7 @@ impl IngestBus {
             .await
             .map_err(|e| format!("connecting to NATS at {url}: {}", crate::net::cause::innermost(&e)))?;
         let js = jetstream::new(client);
-        js.get_or_create_stream(stream::Config {
-            name: STREAM.into(),
-            subjects: vec![SUBJECT.into()],
-            retention: stream::RetentionPolicy::WorkQueue,
-            storage: stream::StorageType::File,
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| format!("creating the JetStream stream {STREAM}: {e}"))?;
+        ensure_stream(&js).await?;
         Ok(IngestBus { js })
     }
 
@@ -155,6 +147,44 @@ async fn acknowledge(mut pending: mpsc::Receiver<(jetstream::Message, Handed)>) 
     Ok(())
 }
 
+/// Finds the ingest stream or creates it, safely when several processes start at once: when
+/// another one created it between our look-up and our create (JetStream answers "stream name
+/// already in use" or "subjects overlap"), look it up again instead of failing.
+async fn ensure_stream(js: &jetstream::Context) -> Result<(), String> {
+    const ATTEMPTS: u32 = 10;
+    let config = stream::Config {
+        name: STREAM.into(),
+        subjects: vec![SUBJECT.into()],
+        retention: stream::RetentionPolicy::WorkQueue,
+        storage: stream::StorageType::File,
+        ..Default::default()
+    };
+    let mut last = String::new();
+    for attempt in 0..ATTEMPTS {
+        if js.get_stream(STREAM).await.is_ok() {
+            return Ok(());
+        }
+        match js.create_stream(config.clone()).await {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                last = e.to_string();
+                if !lost_a_creation_race(&last) {
+                    break;
+                }
+                tracing::debug!(error = %last, attempt, "another process created the ingest stream; looking it up");
+                tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt + 1))).await;
+            }
+        }
+    }
+    Err(format!("creating the JetStream stream {STREAM}: {last}"))
+}
+
+/// Whether a create-stream error means another process created the stream concurrently.
+fn lost_a_creation_race(error: &str) -> bool {
+    let e = error.to_ascii_lowercase();
+    e.contains("already in use") || e.contains("subjects overlap") || e.contains("10058") || e.contains("10065")
+}
+
 async fn consume(
     js: &jetstream::Context,
     engine: &EngineHandle,
@@ -202,4 +232,21 @@ async fn consume(
     drop(pending_tx);
     acker.await.map_err(|e| e.to_string())??;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lost_a_creation_race;
+
+    #[test]
+    fn a_stream_created_meanwhile_is_looked_up_not_an_error() {
+        assert!(lost_a_creation_race(
+            "jetstream error: stream name already in use with a different configuration (code 400, error code 10058)"
+        ));
+        assert!(lost_a_creation_race(
+            "jetstream error: subjects overlap with an existing stream (code 400, error code 10065)"
+        ));
+        assert!(!lost_a_creation_race("jetstream error: insufficient resources (code 503, error code 10023)"));
+        assert!(!lost_a_creation_race("timed out: didn't receive a response"));
+    }
 }

@@ -6,7 +6,10 @@
 //!
 //! The generator URL comes from the alert, so it is untrusted input: it is parsed strictly,
 //! URLs with credentials are refused, and when a datasource is configured only the expression
-//! is taken from it. Responses are read up to a size cap.
+//! is taken from it. Without a datasource, notifications query the generator URL's own server
+//! only when its host is on the operator's allow-list ([`GENERATOR_HOSTS_ENV`]); anyone who
+//! can post an alert could otherwise make triage send requests to any host it can reach.
+//! Responses are read up to a size cap.
 
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -312,6 +315,34 @@ fn draw_error<E: std::fmt::Display>(e: E) -> String {
 // ---------------------------------------------------------------------------------------------
 // Fetching
 
+/// The environment variable listing the generator-URL hosts that may be queried when a plot
+/// has no `datasource_url`: comma-separated `host` or `host:port` entries, `*` for any host.
+/// Unset (the default), no generator URL is queried.
+pub const GENERATOR_HOSTS_ENV: &str = "TRIAGE_PLOT_GENERATOR_HOSTS";
+
+/// Whether a plot without a datasource may query `generator_url`'s own server: its host is on
+/// the allow-list of [`GENERATOR_HOSTS_ENV`] (read once).
+pub fn generator_host_allowed(generator_url: &str) -> bool {
+    static ALLOWED: OnceLock<Vec<String>> = OnceLock::new();
+    let allowed = ALLOWED.get_or_init(|| {
+        std::env::var(GENERATOR_HOSTS_ENV)
+            .unwrap_or_default()
+            .split(',')
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect()
+    });
+    host_in(allowed, generator_url)
+}
+
+/// Whether the host (or `host:port`) of `url` is one of `allowed` (lowercase; `*` is any).
+fn host_in(allowed: &[String], url: &str) -> bool {
+    let Ok(url) = Url::parse(url.trim()) else { return false };
+    let Some(host) = url.host_str().map(str::to_ascii_lowercase) else { return false };
+    let with_port = url.port_or_known_default().map(|p| format!("{host}:{p}"));
+    allowed.iter().any(|a| a == "*" || *a == host || Some(a) == with_port.as_ref())
+}
+
 /// Fetches the series of the PromQL expression in `generator_url` over `range` up to `end`,
 /// from `datasource` (a Prometheus-compatible API base URL) or else from the generator URL's
 /// own server. At most [`MAX_SERIES`] series are returned, ordered by name; when more matched,
@@ -576,6 +607,20 @@ mod tests {
         assert_eq!(value_label(0.5), "0.5");
         assert_eq!(value_label(2e9), "2.00e9");
         assert_eq!(value_label(-0.0), "0");
+    }
+
+    #[test]
+    fn only_allowed_generator_hosts_are_queried_without_a_datasource() {
+        let allowed = vec!["prom.example".to_string(), "vm:8428".to_string()];
+        assert!(host_in(&allowed, "http://prom.example:9090/graph?g0.expr=up"));
+        assert!(host_in(&allowed, "http://PROM.example/graph?g0.expr=up"));
+        assert!(host_in(&allowed, "http://vm:8428/vmui/#/?g0.expr=up"));
+        assert!(!host_in(&allowed, "http://vm:9999/vmui/#/?g0.expr=up"));
+        assert!(!host_in(&allowed, "http://169.254.169.254/graph?g0.expr=up"));
+        assert!(!host_in(&allowed, "http://prom.example.attacker.org/graph?g0.expr=up"));
+        assert!(!host_in(&[], "http://prom.example/graph?g0.expr=up"), "nothing is allowed by default");
+        assert!(host_in(&["*".to_string()], "http://anything:1/graph?g0.expr=up"));
+        assert!(!host_in(&["*".to_string()], "not a url"));
     }
 
     #[test]

@@ -161,6 +161,16 @@ pub async fn email_attachments(
         let name = a.labels.value("alertname");
         let series = if is_node_alert(a) {
             node_alert_series(node_series, a, out.at, plot.range)
+        } else if plot.datasource.as_deref().is_none_or(|d| d.trim().is_empty())
+            && !attach::generator_host_allowed(&a.generator_url)
+        {
+            // The generator URL is the alert sender's word: without a configured datasource,
+            // only hosts the operator allowed are queried.
+            warnings.push(format!(
+                "no plot for {name}: no datasource_url is configured and the generator URL's host is not in {}",
+                attach::GENERATOR_HOSTS_ENV
+            ));
+            continue;
         } else {
             match attach::fetch_series(client, &a.generator_url, plot.datasource.as_deref(), out.at, plot.range).await {
                 Ok(s) => s,

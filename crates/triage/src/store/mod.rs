@@ -7,6 +7,7 @@
 //! contract against each.
 
 pub mod backend;
+pub mod dir_lock;
 pub mod lease;
 pub mod nflog;
 pub mod outbox;
@@ -55,6 +56,30 @@ pub enum StoreError {
     /// The writer task is gone (shutting down).
     #[error("store writer stopped")]
     WriterGone,
+    /// The data directory cannot be used (not a directory, not writable, ...).
+    #[error("data directory {dir}: {reason}")]
+    DataDir {
+        /// The directory as given.
+        dir: String,
+        /// Why, with the operating system's reason.
+        reason: String,
+    },
+    /// Another process has the embedded store's data directory open.
+    #[error("data directory {dir} is in use by another triage process{}", match pid { Some(p) => format!(" (pid {p})"), None => String::new() })]
+    Locked {
+        /// The directory.
+        dir: String,
+        /// The holder's pid, from the lock file.
+        pid: Option<u32>,
+    },
+    /// The store file exists but is not an SQLite database.
+    #[error(
+        "{path} is not an SQLite database (file is damaged or not triage's); move it away to start with an empty store"
+    )]
+    NotADatabase {
+        /// The file.
+        path: String,
+    },
     /// Another process holds the engine lease now; this one may not write.
     #[error("another process runs the engine now (this process lost the engine lease)")]
     Deposed,

@@ -33,6 +33,9 @@ const CHUNK: usize = 500;
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The data directory's lock, held as long as any clone of the store lives (none for a
+    /// store opened by [`SqliteStore::inspect`]).
+    _lock: Option<std::sync::Arc<super::dir_lock::DirLock>>,
 }
 
 /// How hard a commit waits for the disk.
@@ -45,12 +48,15 @@ pub enum Durability {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) `dir/triage.db` and migrates it.
+    /// Opens (creating if needed) `dir/triage.db` and migrates it, holding the directory's
+    /// lock (see [`super::dir_lock`]) so that no second process opens it meanwhile.
     pub async fn open(dir: &Path, durability: Durability) -> Result<SqliteStore, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Corrupt {
-            table: "-",
-            reason: format!("cannot create data dir {}: {e}", dir.display()),
-        })?;
+        let data_dir = |reason: String| StoreError::DataDir { dir: dir.display().to_string(), reason };
+        if dir.exists() && !dir.is_dir() {
+            return Err(data_dir("exists and is not a directory".into()));
+        }
+        std::fs::create_dir_all(dir).map_err(|e| data_dir(format!("cannot create it: {e}")))?;
+        let lock = Some(super::dir_lock::acquire(dir)?);
         let path = dir.join("triage.db");
         let opts = SqliteConnectOptions::from_str("sqlite://")?
             .filename(&path)
@@ -62,10 +68,31 @@ impl SqliteStore {
             })
             .busy_timeout(Duration::from_secs(10))
             .pragma("cache_size", "-8000");
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
-        let store = SqliteStore { pool };
-        store.migrate().await?;
+        let not_a_database = |e: sqlx::Error| match &e {
+            // SQLITE_NOTADB (26): the file is there but holds something else.
+            sqlx::Error::Database(d) if d.code().as_deref() == Some("26") => {
+                StoreError::NotADatabase { path: path.display().to_string() }
+            }
+            _ => StoreError::Database(e),
+        };
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await.map_err(not_a_database)?;
+        let store = SqliteStore { pool, _lock: lock };
+        store.migrate().await.map_err(|e| match e {
+            StoreError::Database(e) => not_a_database(e),
+            other => other,
+        })?;
         Ok(store)
+    }
+
+    /// Opens an existing `dir/triage.db` that a running triage may hold, to read it (tests,
+    /// diagnostics): no lock is taken and nothing is migrated. Never write through it.
+    pub async fn inspect(dir: &Path) -> Result<SqliteStore, StoreError> {
+        let opts = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(dir.join("triage.db"))
+            .create_if_missing(false)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?;
+        Ok(SqliteStore { pool, _lock: None })
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {

@@ -127,3 +127,32 @@ fn writer_produces_json_lines_and_survives_rename_rotation() {
     assert!(line["disk./.used_percent"].is_f64());
     assert_eq!(line[&format!("service.{}.up", own_comm())], true);
 }
+
+/// `triage agent --unit` for a unit that does not exist (or on a node without systemd, as in
+/// most test containers): one warning at start, a start line, and every sample marks the unit
+/// `missing` instead of writing `null`.
+#[test]
+fn a_missing_unit_is_warned_about_once_and_marked_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("samples.jsonl");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_triage"))
+        .env_remove("RUST_LOG")
+        .env("NO_COLOR", "1")
+        .args(["agent", "--unit", "no-such-unit-for-triage-tests.service", "--interval", "10ms", "--count", "3"])
+        .arg("--output")
+        .arg(&out_file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stderr.matches("no-such-unit-for-triage-tests.service").count(), 2, "one warning naming it: {stderr}");
+    assert_eq!(stderr.matches("cannot be checked").count(), 1, "{stderr}");
+    assert!(stderr.contains("triage agent started"), "{stderr}");
+    let text = fs::read_to_string(&out_file).unwrap();
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    for line in &lines {
+        assert_eq!(line["service.no-such-unit-for-triage-tests.service.missing"], true, "{line}");
+        assert!(line.get("service.no-such-unit-for-triage-tests.service.up").is_none(), "no null state: {line}");
+    }
+}

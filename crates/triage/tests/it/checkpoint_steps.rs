@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::support::peer::start_triage_in;
 use crate::support::{client, poll};
 use serde_json::{Value, json};
-use triage::store::sqlite::Durability;
+use triage::store::sqlite::SqliteStore;
 use triage::store::{Store, StoreBackend};
 
 const CONFIG: &str = "route: {receiver: quiet, group_by: [alertname]}\nreceivers: [{name: quiet}]\n";
@@ -38,7 +38,8 @@ async fn a_checkpoint_in_steps_writes_every_alert_then_trims_the_log() {
     let done = poll(Duration::from_secs(40), || {
         let data = data.clone();
         async move {
-            let store = StoreBackend::open(None, &data, Durability::Normal).await.ok()?;
+            // The running server holds the directory's lock: read its database beside it.
+            let store = StoreBackend::Sqlite(SqliteStore::inspect(&data).await.ok()?);
             let loaded = store.load().await.ok()?;
             (loaded.ingest_log.is_empty() && loaded.alerts.len() == ALERTS).then_some(loaded.alerts.len())
         }

@@ -101,3 +101,69 @@ async fn sighup_reloads_the_configuration() {
     .await;
     assert!(reloaded.is_some(), "SIGHUP did not reload the configuration");
 }
+
+/// `serve` with the built-in configuration, stderr going to a file and `NO_COLOR` unset: no
+/// ANSI colour codes; the start-up lines give the web UI's address and warn that nothing is
+/// notified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_up_log_names_the_ui_and_warns_without_notifications_and_has_no_colours_in_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (proc, url) = crate::support::peer::start_listening("triage", "/-/ready", |port| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_triage"));
+        cmd.env_remove("NO_COLOR")
+            .env_remove("RUST_LOG")
+            .env_remove("TRIAGE_CONFIG")
+            .arg("serve")
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--data-dir")
+            .arg(&data);
+        cmd
+    })
+    .await;
+    let log = proc.log_tail(64 * 1024);
+    assert!(!log.contains('\u{1b}'), "colour codes in a log file:\n{log}");
+    assert!(log.contains(&format!("web UI at {url}/")), "{log}");
+    assert!(log.contains("WARN") && log.contains("sends no notification"), "{log}");
+}
+
+/// Every subcommand's `--help` ends with examples, and no usage line shows `--url` as required
+/// (it has a default, a client configuration or an environment variable).
+#[test]
+fn every_subcommand_help_has_examples_and_no_required_url() {
+    let commands: &[&[&str]] = &[
+        &["serve"],
+        &["check-config"],
+        &["template"],
+        &["agent"],
+        &["poll"],
+        &["ggus"],
+        &["anomaly"],
+        &["maintenance"],
+        &["maintenance", "add"],
+        &["maintenance", "list"],
+        &["maintenance", "end"],
+        &["nats"],
+        &["alerts"],
+        &["silences"],
+        &["outages"],
+        &["incidents"],
+        &["analytics"],
+        &["query"],
+        &["top"],
+        &["replay"],
+        &["train"],
+        &["eval"],
+    ];
+    for args in commands {
+        let (code, help) = triage(&[args, &["--help"][..]].concat());
+        assert_eq!(code, 0, "{args:?}");
+        assert!(help.contains("\nExamples:\n  triage "), "{args:?} --help has no examples:\n{help}");
+    }
+    for args in [&["query", "vm"][..], &["query", "influx"], &["query", "es"], &["alerts"], &["maintenance", "list"]] {
+        let (_, help) = triage(&[args, &["--help"][..]].concat());
+        let usage = help.lines().find(|l| l.starts_with("Usage:")).unwrap_or_default();
+        assert!(!usage.contains("--url"), "{args:?}: {usage}");
+    }
+}

@@ -56,7 +56,8 @@ async fn an_alert_arrives_as_an_email_with_instructions_and_a_plot() {
     let config = CONFIG
         .replace("SMTP_PORT", &smtp.addr.port().to_string())
         .replace("PASSWORD_FILE", password.to_str().unwrap())
-        .replace("CA_FILE", cert.cert_path.to_str().unwrap());
+        .replace("CA_FILE", cert.cert_path.to_str().unwrap())
+        .replace("plot: {range: 30m}", &format!("plot: {{range: 30m, datasource_url: '{}'}}", vm.url));
     let triage = crate::support::start_triage(&config).await;
 
     // VictoriaMetrics indexes new series asynchronously: wait until the query answers.
@@ -102,4 +103,49 @@ async fn an_alert_arrives_as_an_email_with_instructions_and_a_plot() {
 
 async fn deliveries(url: &str) -> serde_json::Value {
     crate::support::client().get(format!("{url}/api/v2/deliveries")).send().await.unwrap().json().await.unwrap()
+}
+
+/// A plot without `datasource_url` never queries the host an alert's generatorURL names (the
+/// alert's sender chooses it): the e-mail goes out without a plot, saying why, and the hostile
+/// host receives no connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_generator_url_is_not_queried() {
+    let hostile = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    hostile.set_nonblocking(true).unwrap();
+    let hostile_url = format!("http://{}/graph?g0.expr=up", hostile.local_addr().unwrap());
+
+    let cert = TestCert::new();
+    let account = Account { user: "alice".into(), password: "s3cret-pw".into() };
+    let smtp = start_mailin(Security::StartTls(&cert, account));
+    let dir = tempfile::tempdir().unwrap();
+    let password = dir.path().join("smtp-password");
+    std::fs::write(&password, "s3cret-pw\n").unwrap();
+    let config = CONFIG
+        .replace("SMTP_PORT", &smtp.addr.port().to_string())
+        .replace("PASSWORD_FILE", password.to_str().unwrap())
+        .replace("CA_FILE", cert.cert_path.to_str().unwrap());
+    let triage = crate::support::start_triage(&config).await;
+
+    let alert = json!([{"labels": {"alertname": "DiskFull", "instance": "db-1"},
+                        "annotations": {"summary": "disk 89% full"}, "generatorURL": hostile_url}]);
+    let r = crate::support::client().post(format!("{}/api/v2/alerts", triage.url)).json(&alert).send().await.unwrap();
+    assert!(r.status().is_success());
+
+    let mails = smtp.inbox.wait_for(1).await;
+    let message = mail_parser::MessageParser::default().parse(&mails[0].data).expect("a parsable message");
+    assert_eq!(message.attachments().count(), 0, "no plot from an unconfigured host");
+    match hostile.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("the generator URL's host was contacted: {other:?}"),
+    }
+    let url = triage.url.clone();
+    let said = crate::support::poll(crate::support::DEADLINE, || {
+        let url = url.clone();
+        async move {
+            let said = deliveries(&url).await.to_string();
+            said.contains("TRIAGE_PLOT_GENERATOR_HOSTS").then_some(said)
+        }
+    })
+    .await;
+    assert!(said.is_some(), "the delivery says why there is no plot: {}", deliveries(&triage.url).await);
 }

@@ -144,3 +144,37 @@ fn the_api_role_needs_the_bus() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--ingest-nats"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Several processes starting at once on one nats-server all find or create the ingest stream:
+/// none fails with "stream name already in use" or "subjects overlap". Each round deletes the
+/// stream first, so every round races on its creation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn connecting_many_at_once_creates_the_stream_exactly_once_without_errors() {
+    if !have_binaries("connecting_many_at_once_creates_the_stream_exactly_once_without_errors", &["nats-server"]) {
+        return;
+    }
+    let nats = NatsServer::start(&[]).await;
+    let admin = async_nats::jetstream::new(async_nats::connect(&nats.url).await.unwrap());
+    for round in 0..20 {
+        let _ = admin.delete_stream(triage::ingest::bus::STREAM).await;
+        let connects: Vec<_> = (0..32)
+            .map(|_| {
+                let url = nats.url.clone();
+                tokio::spawn(async move { triage::ingest::bus::IngestBus::connect(&url).await.map(|_| ()) })
+            })
+            .collect();
+        for c in connects {
+            c.await.unwrap().unwrap_or_else(|e| panic!("round {round}: {e}"));
+        }
+        admin.get_stream(triage::ingest::bus::STREAM).await.expect("the stream exists");
+    }
+    // And as real processes: three engines started together on a fresh server all get ready.
+    let nats = NatsServer::start(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, c) = tokio::join!(
+        start(dir.path(), "a", &nats.url, "all"),
+        start(dir.path(), "b", &nats.url, "all"),
+        start(dir.path(), "c", &nats.url, "api"),
+    );
+    drop((a, b, c));
+}

@@ -425,6 +425,9 @@ async fn the_maintenance_command_adds_lists_and_ends_windows() {
     assert!(ok);
     let row = table.lines().find(|l| l.starts_with(&id)).unwrap_or_else(|| panic!("{table}"));
     assert!(row.contains(" yes ") && row.contains("kernel update") && row.contains("site=\"T2_XX_Test\""), "{row}");
+    // Times in seconds, without the fraction.
+    let starts = row.split_whitespace().nth(3).unwrap_or_default();
+    assert!(starts.len() == "08:00:00Z".len() && starts.ends_with('Z'), "{row}");
 
     let (ok, _, err) = tokio::task::spawn_blocking({
         let add = add.clone();
@@ -452,6 +455,14 @@ async fn the_maintenance_command_adds_lists_and_ends_windows() {
     let listed: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(listed[0]["id"], i.as_str());
     assert_eq!(listed[0]["active"], false);
+    // `-o json`, like every other command; `--json` stays as a hidden alias.
+    let b = base.clone();
+    let (ok, json_o, err) =
+        tokio::task::spawn_blocking(move || triage_cli(&["maintenance", "list", "--url", &b, "-o", "json"]))
+            .await
+            .unwrap();
+    assert!(ok, "{err}");
+    assert_eq!(serde_json::from_str::<Value>(&json_o).unwrap(), listed);
 
     let port = crate::support::free_port();
     let (ok, _, err) = tokio::task::spawn_blocking(move || {

@@ -13,7 +13,8 @@ export function reasonNodes(alert, app) {
   const st = alert.status ?? {};
   const out = [];
   if (st.outage) out.push(outageReason(st.outage, snap));
-  for (const id of st.silencedBy ?? []) {
+  // The outage's id is also in silencedBy (for amtool and karma); it is shown once, above.
+  for (const id of (st.silencedBy ?? []).filter((x) => x !== st.outage)) {
     const s = snap.silences.find((x) => x.id === id);
     out.push(
       h(

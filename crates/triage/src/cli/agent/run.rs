@@ -111,6 +111,16 @@ pub fn run(options: AgentOptions) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let mut sampler = Sampler::with_proc_fs(options.sampler.clone(), ProcFs::new(&options.proc_root));
+    for (unit, why) in sampler.find_missing_units() {
+        tracing::warn!(unit = %unit, "systemd unit cannot be checked ({why}): its samples say service.{unit}.missing");
+    }
+    tracing::info!(
+        host = %options.sampler.host,
+        interval = ?options.interval,
+        output = ?options.output.as_ref().map(|p| p.display().to_string()),
+        push = options.push_url.as_deref().unwrap_or("-"),
+        "triage agent started"
+    );
     let mut writer = options.output.as_ref().map(|path| SampleWriter::new(path, options.sync));
     let mut pusher = options.push_url.as_deref().map(|url| Pusher::new(url, options.token.clone())).transpose()?;
     let mut taken = 0u64;

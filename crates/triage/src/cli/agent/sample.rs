@@ -66,8 +66,10 @@ pub struct NetReading {
 pub struct ServiceReading {
     /// The service name as configured.
     pub name: String,
-    /// Whether it runs; `None` when it could not be told (no systemd, `systemctl` failed).
+    /// Whether it runs; `None` when it could not be told (`systemctl` failed) or it is missing.
     pub up: Option<bool>,
+    /// A systemd unit found missing at start (no such unit, or no systemd on this node).
+    pub missing: bool,
 }
 
 /// One reading of the node.
@@ -119,6 +121,8 @@ pub struct Sampler {
     config: SamplerConfig,
     proc_fs: ProcFs,
     previous: Option<PreviousCounters>,
+    /// Systemd units found missing by [`Sampler::find_missing_units`].
+    missing_units: Vec<String>,
 }
 
 impl Sampler {
@@ -129,7 +133,28 @@ impl Sampler {
 
     /// A sampler reading under another `/proc` root.
     pub fn with_proc_fs(config: SamplerConfig, proc_fs: ProcFs) -> Self {
-        Self { config, proc_fs, previous: None }
+        Self { config, proc_fs, previous: None, missing_units: Vec::new() }
+    }
+
+    /// Checks once which configured systemd units cannot be checked because they do not
+    /// exist (or systemd does not run here), remembers them, and returns each with why: their
+    /// samples then say `missing` instead of an unknown state every time.
+    pub fn find_missing_units(&mut self) -> Vec<(String, &'static str)> {
+        let systemd_runs = systemd_is_running();
+        let found: Vec<(String, &'static str)> = self
+            .config
+            .services
+            .iter()
+            .filter_map(|check| match check {
+                ServiceCheck::Systemd(unit) if !systemd_runs => {
+                    Some((unit.clone(), "systemd does not run on this node"))
+                }
+                ServiceCheck::Systemd(unit) if systemd_unit_not_found(unit) => Some((unit.clone(), "no such unit")),
+                _ => None,
+            })
+            .collect();
+        self.missing_units = found.iter().map(|(unit, _)| unit.clone()).collect();
+        found
     }
 
     /// Takes a sample at `at`. Rates are computed over the time since the previous sample's `at`.
@@ -186,12 +211,14 @@ impl Sampler {
             .services
             .iter()
             .map(|check| {
+                let missing = matches!(check, ServiceCheck::Systemd(unit) if self.missing_units.contains(unit));
                 let up = match check {
                     ServiceCheck::Process(name) => Some(process_is_running(&process_names, name)),
+                    ServiceCheck::Systemd(_) if missing => None,
                     ServiceCheck::Systemd(unit) if systemd_runs => systemd_unit_is_active(unit),
                     ServiceCheck::Systemd(_) => None,
                 };
-                ServiceReading { name: check.name().to_owned(), up }
+                ServiceReading { name: check.name().to_owned(), up, missing }
             })
             .collect();
         Ok(readings)
@@ -252,6 +279,15 @@ pub fn process_is_running(process_names: &[String], name: &str) -> bool {
 /// Whether systemd manages this node, the same test systemd's own tools make.
 fn systemd_is_running() -> bool {
     Path::new("/run/systemd/system").is_dir()
+}
+
+/// Whether systemd knows no unit of this name (`LoadState=not-found`); false when that cannot
+/// be told.
+fn systemd_unit_not_found(unit: &str) -> bool {
+    Command::new("systemctl")
+        .args(["show", "--property=LoadState", "--value", "--", unit])
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "not-found")
 }
 
 /// `systemctl is-active UNIT`: up when it prints `active`, down for any other state, unknown
@@ -351,7 +387,7 @@ mod tests {
         assert_eq!(first.mem_used_percent, 75.0);
         assert_eq!(first.swap_used_percent, 0.0);
         assert_eq!((first.load1, first.load5, first.load15), (0.5, 0.25, 0.1));
-        assert_eq!(first.services, vec![ServiceReading { name: "sshd".into(), up: Some(false) }]);
+        assert_eq!(first.services, vec![ServiceReading { name: "sshd".into(), up: Some(false), missing: false }]);
 
         std::fs::write(root.path().join("stat"), "cpu 40 0 0 100\n").unwrap();
         std::fs::write(root.path().join("net/dev"), net_dev_line(5000, 500)).unwrap();

@@ -34,7 +34,11 @@ pub fn sample_to_json(sample: &Sample) -> Map<String, Value> {
         object.insert(format!("net.{}.tx_bytes_per_s", net.iface), Value::from(net.tx_bytes_per_s));
     }
     for service in &sample.services {
-        object.insert(format!("service.{}.up", service.name), service.up.map_or(Value::Null, Value::Bool));
+        if service.missing {
+            object.insert(format!("service.{}.missing", service.name), Value::Bool(true));
+        } else {
+            object.insert(format!("service.{}.up", service.name), service.up.map_or(Value::Null, Value::Bool));
+        }
     }
     object
 }
@@ -127,8 +131,9 @@ mod tests {
             disks: vec![DiskReading { mount: "/".into(), used_percent: 75.0 }],
             net: vec![NetReading { iface: "eth0".into(), rx_bytes_per_s: 100.0, tx_bytes_per_s: 10.0 }],
             services: vec![
-                ServiceReading { name: "sshd".into(), up: Some(true) },
-                ServiceReading { name: "nginx".into(), up: None },
+                ServiceReading { name: "sshd".into(), up: Some(true), missing: false },
+                ServiceReading { name: "nginx".into(), up: None, missing: false },
+                ServiceReading { name: "nosuch".into(), up: None, missing: true },
             ],
         }
     }
@@ -147,6 +152,8 @@ mod tests {
         assert_eq!(object["net.eth0.tx_bytes_per_s"], 10.0);
         assert_eq!(object["service.sshd.up"], true);
         assert_eq!(object["service.nginx.up"], Value::Null);
+        assert_eq!(object["service.nosuch.missing"], true);
+        assert!(!object.contains_key("service.nosuch.up"));
     }
 
     #[test]

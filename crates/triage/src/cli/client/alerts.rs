@@ -80,10 +80,10 @@ pub fn sort_alerts(alerts: &mut [AlertView], by: AlertSort) {
 
 /// The table of alerts.
 pub fn alerts_table(alerts: &[AlertView], now: jiff::Timestamp) -> Table {
-    let mut table = Table::new(&["SEVERITY", "ALERTNAME", "SITE", "INSTANCE", "STATE", "SINCE", "SUMMARY"]);
+    let mut table = Table::new(&["SEVERITY", "ALERTNAME", "SITE", "INSTANCE", "STATE", "REASON", "SINCE", "SUMMARY"]);
     for a in alerts {
         let severity = a.label("severity");
-        let state = a.muted_by();
+        let state = a.state.as_str();
         let state_colour = if state == "active" { Some(Colour::Green) } else { Some(Colour::Grey) };
         let summary = match a.annotations.get("summary") {
             Some(s) => s.as_str(),
@@ -93,8 +93,9 @@ pub fn alerts_table(alerts: &[AlertView], now: jiff::Timestamp) -> Table {
             Cell::coloured(severity, severity_colour(severity)),
             a.label("alertname").into(),
             a.site().into(),
-            a.label("instance").into(),
+            a.instance().into(),
             Cell::coloured(state, state_colour),
+            a.reason().into(),
             a.starts_at.map(|t| age(t, now)).unwrap_or_default().into(),
             triage_core::series::shorten(summary, 80).into(),
         ]);

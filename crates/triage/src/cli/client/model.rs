@@ -89,6 +89,33 @@ impl AlertView {
         }
     }
 
+    /// The instance: `instance`, or `host` for node alerts (which have no `instance`).
+    pub fn instance(&self) -> &str {
+        match self.label("instance") {
+            "" => self.label("host"),
+            instance => instance,
+        }
+    }
+
+    /// Why it is held back, shortly: `outage <id>` (a maintenance window or outage, whose id
+    /// the API also lists in `silencedBy`), `silence <id>` (the first one, `+N` more),
+    /// `inhibited by <fingerprint>`, `flapping`; empty when it is not held back.
+    pub fn reason(&self) -> String {
+        let silences: Vec<&String> = self.silenced_by.iter().filter(|id| Some(*id) != self.outage.as_ref()).collect();
+        let more = |n: usize| if n > 1 { format!(" +{}", n - 1) } else { String::new() };
+        if let Some(outage) = &self.outage {
+            format!("outage {outage}")
+        } else if let Some(first) = silences.first() {
+            format!("silence {}{}", first.chars().take(8).collect::<String>(), more(silences.len()))
+        } else if let Some(first) = self.inhibited_by.first() {
+            format!("inhibited by {}{}", first.chars().take(8).collect::<String>(), more(self.inhibited_by.len()))
+        } else if self.raw.pointer("/status/flapping").and_then(Value::as_bool) == Some(true) {
+            "flapping".to_string()
+        } else {
+            String::new()
+        }
+    }
+
     /// What mutes it, shortly: `silenced`, `inhibited`, `outage <id>`, or the state.
     pub fn muted_by(&self) -> String {
         if let Some(outage) = &self.outage {

@@ -105,7 +105,11 @@ async fn suppressions(server: &ServerArgs, id: &str, output: OutputFormat) -> Re
             text(r, "fingerprint").into(),
             label("alertname").into(),
             label("site").into(),
-            label("instance").into(),
+            match label("instance") {
+                "" => label("host"),
+                instance => instance,
+            }
+            .into(),
             short_time(timestamp_of(r, "began_at")).into(),
             ended.map_or_else(|| "open".to_string(), |t| short_time(Some(t))).into(),
             still_firing,

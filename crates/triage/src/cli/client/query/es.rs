@@ -18,9 +18,9 @@ pub struct EsArgs {
     pub index: String,
     /// The query_string query, e.g. `data.site:T2_CH_CSCS AND data.status:failed`.
     pub query: String,
-    /// Elasticsearch's URL.
+    /// Elasticsearch's URL (needed: the flag or TRIAGE_ES_URL).
     #[arg(long, env = "TRIAGE_ES_URL")]
-    pub url: String,
+    pub url: Option<String>,
     /// Most hits to print.
     #[arg(long, default_value_t = 10)]
     pub size: u32,
@@ -61,7 +61,7 @@ fn error_reason(body: &[u8]) -> Option<String> {
 
 /// Runs `triage query es`.
 pub async fn run(args: EsArgs) -> Result<(), ClientError> {
-    let endpoint = args.auth.endpoint(&args.url, "--url or TRIAGE_ES_URL", "Elasticsearch")?;
+    let endpoint = args.auth.endpoint(args.url.as_deref(), "--url or TRIAGE_ES_URL", "Elasticsearch")?;
     let index = path_segment(&args.index).replace("%2C", ",").replace("%2A", "*");
     let url = endpoint.url(&format!("{index}/_search"), &[]);
     let body = search_body(&args.query, args.size, args.sort.as_deref());

@@ -15,9 +15,9 @@ use crate::net::endpoint::parse_json;
 pub struct InfluxArgs {
     /// The InfluxQL query, e.g. `SELECT * FROM outages WHERE time > now() - 1d`.
     pub query: String,
-    /// InfluxDB's URL.
+    /// InfluxDB's URL (needed: the flag or TRIAGE_INFLUX_URL).
     #[arg(long, env = "TRIAGE_INFLUX_URL")]
-    pub url: String,
+    pub url: Option<String>,
     /// The database.
     #[arg(long)]
     pub db: String,
@@ -102,7 +102,7 @@ pub fn render_series(series: &[InfluxSeries], colour: bool) -> String {
 
 /// Runs `triage query influx`.
 pub async fn run(args: InfluxArgs) -> Result<(), ClientError> {
-    let endpoint = args.auth.endpoint(&args.url, "--url or TRIAGE_INFLUX_URL", "InfluxDB")?;
+    let endpoint = args.auth.endpoint(args.url.as_deref(), "--url or TRIAGE_INFLUX_URL", "InfluxDB")?;
     // Without `epoch`, InfluxDB answers times in RFC 3339.
     let url = endpoint.url("query", &[("db", &args.db), ("q", &args.query)]);
     let (status, body) = endpoint.send_raw(Method::GET, url.clone(), None).await?;

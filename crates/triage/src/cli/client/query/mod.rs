@@ -54,7 +54,11 @@ impl SourceAuthArgs {
     }
 
     /// The endpoint at `url` with these credentials.
-    pub fn endpoint(&self, url: &str, url_flag: &str, service: &'static str) -> Result<Endpoint, ClientError> {
+    /// The endpoint at `url`; without one, a usage error naming `url_flag`. (The URL is not
+    /// a required flag, so that usage does not show it as required when its environment
+    /// variable gives it.)
+    pub fn endpoint(&self, url: Option<&str>, url_flag: &str, service: &'static str) -> Result<Endpoint, ClientError> {
+        let url = url.ok_or_else(|| ClientError::Usage(format!("no {service} URL: give {url_flag}")))?;
         Endpoint::new(
             url,
             url_flag,

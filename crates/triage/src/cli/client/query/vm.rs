@@ -20,9 +20,9 @@ use crate::net::endpoint::{Endpoint, parse_json};
 pub struct VmArgs {
     /// The PromQL/MetricsQL expression.
     pub expr: String,
-    /// VictoriaMetrics' (or Prometheus') URL.
+    /// VictoriaMetrics' (or Prometheus') URL (needed: the flag or TRIAGE_VM_URL).
     #[arg(long, env = "TRIAGE_VM_URL")]
-    pub url: String,
+    pub url: Option<String>,
     /// Query this long a range up to --time (e.g. 1h); without it the query is instant.
     #[arg(long)]
     pub range: Option<String>,
@@ -56,7 +56,7 @@ async fn ask(endpoint: &Endpoint, path: &str, query: &[(&str, &str)]) -> Result<
 
 /// Runs `triage query vm`.
 pub async fn run(args: VmArgs) -> Result<(), ClientError> {
-    let endpoint = args.auth.endpoint(&args.url, "--url or TRIAGE_VM_URL", "VictoriaMetrics")?;
+    let endpoint = args.auth.endpoint(args.url.as_deref(), "--url or TRIAGE_VM_URL", "VictoriaMetrics")?;
     let at = match &args.time {
         Some(text) => {
             text.parse().map_err(|e| ClientError::Usage(format!("--time {text:?} is not an RFC 3339 time: {e}")))?

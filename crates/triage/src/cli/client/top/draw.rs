@@ -79,7 +79,7 @@ fn draw_alerts(frame: &mut Frame, area: Rect, app: &App) {
                 Cell::from(severity.to_string()).style(severity_style(severity)),
                 Cell::from(a.label("alertname").to_string()),
                 Cell::from(a.site().to_string()),
-                Cell::from(a.label("instance").to_string()),
+                Cell::from(a.instance().to_string()),
                 Cell::from(a.starts_at.map(|t| age(t, app.now)).unwrap_or_default()),
                 Cell::from(a.muted_by()),
             ])

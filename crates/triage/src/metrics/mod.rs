@@ -1,4 +1,8 @@
-//! triage's own metrics, served on `/metrics` in the OpenMetrics text format.
+//! triage's own metrics and the process's, served on `/metrics` in the Prometheus text format,
+//! or in OpenMetrics when the scraper asks for it.
+
+pub mod exposition;
+mod process;
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -216,12 +220,35 @@ impl Metrics {
         self.stage_seconds.get_or_create(&StageLabel { stage: stage.to_string() }).observe(seconds);
     }
 
-    /// The exposition text.
+    /// The exposition text in OpenMetrics, with the process metrics.
     pub fn encode(&self) -> String {
         let mut out = String::new();
-        if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
+        if let Err(e) = prometheus_client::encoding::text::encode_registry(&mut out, &self.registry) {
             tracing::error!(error = %e, "encoding metrics failed");
         }
+        out.push_str(&process::exposition(true));
+        out.push_str("# EOF\n");
+        out
+    }
+
+    /// The content type and text for a scrape with this `Accept` header: OpenMetrics when
+    /// asked for, else the Prometheus text format.
+    pub fn scrape(&self, accept: Option<&str>) -> (&'static str, String) {
+        if exposition::wants_openmetrics(accept) {
+            (exposition::OPENMETRICS, self.encode())
+        } else {
+            (exposition::PROMETHEUS_TEXT, self.encode_prometheus())
+        }
+    }
+
+    /// The exposition text in the Prometheus text format 0.0.4, with the process metrics.
+    pub fn encode_prometheus(&self) -> String {
+        let mut out = String::new();
+        if let Err(e) = prometheus_client::encoding::text::encode_registry(&mut out, &self.registry) {
+            tracing::error!(error = %e, "encoding metrics failed");
+        }
+        let mut out = exposition::openmetrics_to_prometheus(&out);
+        out.push_str(&process::exposition(false));
         out
     }
 }
