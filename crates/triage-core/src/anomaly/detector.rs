@@ -204,9 +204,7 @@ impl Detector {
     /// Bytes of state this detector keeps at most: the struct, its window (two `f64` per
     /// slot) and the shift test's hypotheses.
     pub fn state_bytes(&self) -> usize {
-        std::mem::size_of::<Self>()
-            + 2 * self.config.window * std::mem::size_of::<f64>()
-            + MAX_HYPOTHESES * std::mem::size_of::<Hypothesis>()
+        size_of::<Self>() + 2 * self.config.window * size_of::<f64>() + MAX_HYPOTHESES * size_of::<Hypothesis>()
     }
 
     /// Values in the shift test's window.

@@ -427,7 +427,7 @@ fn check_outages(outages: &super::outages::OutagesConfig, diag: &mut Diagnostics
     {
         let key = ["site_labels", "host_labels", "service_labels"][i];
         for n in names {
-            if !crate::labels::is_valid_label_name(n) {
+            if !is_valid_label_name(n) {
                 diag.push(format!("outages.mapping.{key}"), format!("{n:?} is not a valid label name"));
             }
         }

@@ -87,7 +87,7 @@ fn responders_teams_and_empty_ones() {
     let body = r.json().unwrap();
     assert_eq!(body["responders"], serde_json::json!([{"name": "a", "type": "team"}, {"name": "b", "type": "team"}]));
     assert!(body.get("description").is_none() && body.get("tags").is_none() && body.get("note").is_none());
-    assert_eq!(body["details"]["instance"], serde_json::Value::Null);
+    assert_eq!(body["details"]["instance"], Value::Null);
     assert_eq!(body["details"]["alertname"], "DiskFull");
     assert_eq!(r.url, "https://api.opsgenie.com/v2/alerts");
 }

@@ -58,7 +58,7 @@ pub struct ServeOptions {
     /// Posted alerts go through this NATS JetStream server (several processes).
     pub ingest_nats: Option<String>,
     /// What this process does with the ingest bus.
-    pub role: crate::ingest::bus::Role,
+    pub role: Role,
     /// The URL the other processes forward requests to while this one runs the engine.
     pub advertise_url: Option<String>,
     /// How long the engine lease lasts without renewal (PostgreSQL store).
@@ -257,7 +257,7 @@ pub async fn start(
         .router()
         .layer(axum::middleware::from_fn_with_state(access, api::auth::guard))
         .into_make_service_with_connect_info::<SocketAddr>();
-    let tls = opts.web.tls.as_ref().map(crate::app::tls::server_config).transpose().map_err(anyhow::Error::msg)?;
+    let tls = opts.web.tls.as_ref().map(tls::server_config).transpose().map_err(anyhow::Error::msg)?;
     let store_shown = store.describe(&opts.data_dir);
     tracing::info!(address = %addr, url = %own_url, store = %store_shown, https = tls.is_some(), "triage is listening");
     tracing::info!("web UI at {own_url}/");
@@ -272,8 +272,7 @@ pub async fn start(
         }),
         Some(config) => {
             // `tap_io` gives the connections their peer address as connect info.
-            let listener =
-                axum::serve::ListenerExt::tap_io(crate::app::tls::TlsListener::new(listener, config)?, |_| {});
+            let listener = axum::serve::ListenerExt::tap_io(tls::TlsListener::new(listener, config)?, |_| {});
             tokio::spawn(async move {
                 axum::serve(listener, app).with_graceful_shutdown(stopped).await?;
                 Ok(())
@@ -359,7 +358,7 @@ async fn activate(p: EngineParts, checked: Checked, leadership: Leadership) -> a
     let store_writer = writer::spawn(Arc::clone(&store), Arc::clone(&metrics));
     // Alertmanager's default: this host's name and the listening port.
     let external_url = opts.external_url.clone().unwrap_or_else(|| format!("http://{}:{}", host_name(), addr.port()));
-    let mirror = crate::engine::MirrorTrigger::default();
+    let mirror = engine::MirrorTrigger::default();
     let notifiers = Arc::new(Notifiers::new(
         built.targets,
         built.renderer,

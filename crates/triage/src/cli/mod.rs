@@ -183,20 +183,20 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  triage poll --config alertmanager.yml --source ggus --triage http://triage:9193\n  triage poll --config alertmanager.yml --source gocdb --triage http://triage:9193 --once"
     )]
-    Poll(crate::cli::poll::PollArgs),
+    Poll(poll::PollArgs),
     /// GGUS tickets: parse an export, inject ticket states into VictoriaMetrics.
     #[command(
         after_help = "Examples:\n  triage ggus parse --vo cms export.xml\n  triage ggus inject --vm http://127.0.0.1:8428 export.csv"
     )]
     Ggus {
         #[command(subcommand)]
-        action: crate::cli::ggus::GgusAction,
+        action: ggus::GgusAction,
     },
     /// Anomaly detection: score a CSV series, score a NAB corpus.
     #[command(after_help = "Examples:\n  triage anomaly score --csv series.csv\n  triage anomaly bench --nab ./NAB")]
     Anomaly {
         #[command(subcommand)]
-        action: crate::cli::anomaly::AnomalyAction,
+        action: anomaly::AnomalyAction,
     },
     /// Maintenance windows on a running triage: add, list, end.
     #[command(
@@ -204,7 +204,7 @@ pub enum Command {
     )]
     Maintenance {
         #[command(subcommand)]
-        action: crate::cli::maintenance::MaintenanceAction,
+        action: maintenance::MaintenanceAction,
     },
     /// A small NATS client: publish to and subscribe from subjects (and JetStream).
     #[command(
@@ -212,11 +212,11 @@ pub enum Command {
     )]
     Nats {
         #[command(subcommand)]
-        action: crate::cli::nats::NatsAction,
+        action: nats::NatsAction,
     },
     /// Client commands against a running triage, query tools, the terminal dashboard.
     #[command(flatten)]
-    Client(crate::cli::client::ClientCommand),
+    Client(client::ClientCommand),
     /// Runs an alert history through the pipeline on a fake clock and prints what would
     /// have been notified.
     #[command(
@@ -226,11 +226,11 @@ pub enum Command {
         /// alertmanager.yml (with a `replay` section for CSV input); the embedded default
         /// configuration when absent, as for `serve`.
         #[arg(long, env = "TRIAGE_CONFIG")]
-        config: Option<std::path::PathBuf>,
+        config: Option<PathBuf>,
         /// Alertmanager alert JSON: one alert per line, or a JSON array (what
         /// `GET /api/v2/alerts` answers); or a CSV.
         #[arg(long)]
-        input: std::path::PathBuf,
+        input: PathBuf,
         /// Print one JSON object with every notification.
         #[arg(long)]
         json: bool,
@@ -239,14 +239,14 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  triage train --input alerts.csv --text-columns alertname,summary --label-column category --output model.json"
     )]
-    Train(crate::cli::classify::TrainArgs),
+    Train(classify::TrainArgs),
     /// Evaluates models.
     #[command(
         after_help = "Examples:\n  triage eval classify --input labelled.csv --text-columns alertname,summary --label-column category"
     )]
     Eval {
         #[command(subcommand)]
-        action: crate::cli::classify::EvalAction,
+        action: classify::EvalAction,
     },
 }
 
@@ -316,14 +316,14 @@ pub fn run(cli: Cli) -> ExitCode {
             if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
         }
         Command::Template { action: TemplateAction::Render { config, alerts, receiver, template } } => {
-            let req = crate::cli::template::RenderRequest {
+            let req = template::RenderRequest {
                 config: config.as_deref(),
                 alerts: alerts.as_deref(),
                 receiver: receiver.as_deref(),
                 template: template.as_deref(),
                 now: None,
             };
-            match crate::cli::template::render(&req) {
+            match template::render(&req) {
                 Ok(text) => {
                     print!("{text}");
                     ExitCode::SUCCESS
@@ -336,13 +336,13 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Poll(args) => {
             init_logging(&cli.log_level, cli.log_format);
-            crate::cli::poll::run(args)
+            poll::run(args)
         }
-        Command::Ggus { action } => crate::cli::ggus::run(action),
-        Command::Anomaly { action } => crate::cli::anomaly::run(action),
-        Command::Maintenance { action } => crate::cli::maintenance::run(action),
-        Command::Nats { action } => crate::cli::nats::run(action),
-        Command::Client(cmd) => crate::cli::client::run(cmd),
+        Command::Ggus { action } => ggus::run(action),
+        Command::Anomaly { action } => anomaly::run(action),
+        Command::Maintenance { action } => maintenance::run(action),
+        Command::Nats { action } => nats::run(action),
+        Command::Client(cmd) => client::run(cmd),
         Command::Replay { config, input, json } => {
             let loaded = match &config {
                 None => Ok(triage_core::config::Config::default_config()),
@@ -353,8 +353,8 @@ pub fn run(cli: Cli) -> ExitCode {
                     Err(e) => Err(format!("cannot read {}: {e}", config.display())),
                 },
             };
-            let progress = crate::cli::progress::bar(0, "replaying", "alerts");
-            let replayed = loaded.and_then(|c| crate::cli::replay::replay_with_progress(&c, &input, &progress));
+            let progress = progress::bar(0, "replaying", "alerts");
+            let replayed = loaded.and_then(|c| replay::replay_with_progress(&c, &input, &progress));
             progress.finish_and_clear();
             match replayed {
                 Ok(report) if json => {
@@ -362,7 +362,7 @@ pub fn run(cli: Cli) -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Ok(report) => {
-                    print!("{}", crate::cli::replay::summary(&report));
+                    print!("{}", replay::summary(&report));
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -371,8 +371,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
             }
         }
-        Command::Train(args) => crate::cli::classify::train(args),
-        Command::Eval { action } => crate::cli::classify::eval(action),
+        Command::Train(args) => classify::train(args),
+        Command::Eval { action } => classify::eval(action),
         Command::Agent {
             output,
             push,
@@ -387,7 +387,7 @@ pub fn run(cli: Cli) -> ExitCode {
             count,
         } => {
             init_logging(&cli.log_level, cli.log_format);
-            let interval = match triage_core::config::parse_duration(&interval).map(std::time::Duration::try_from) {
+            let interval = match triage_core::config::parse_duration(&interval).map(Duration::try_from) {
                 Ok(Ok(d)) => d,
                 _ => {
                     eprintln!("triage: invalid --interval {interval:?} (a duration such as 10s)");
@@ -400,9 +400,9 @@ pub fn run(cli: Cli) -> ExitCode {
                 .map(ServiceCheck::Systemd)
                 .chain(processes.into_iter().map(ServiceCheck::Process))
                 .collect();
-            let options = crate::cli::agent::run::AgentOptions {
-                sampler: crate::cli::agent::SamplerConfig {
-                    host: host.unwrap_or_else(crate::cli::agent::run::local_host_name),
+            let options = agent::run::AgentOptions {
+                sampler: agent::SamplerConfig {
+                    host: host.unwrap_or_else(agent::run::local_host_name),
                     mounts,
                     services,
                 },
@@ -414,7 +414,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 token: token_file.map(crate::net::secret::SecretSource::File),
                 count,
             };
-            match crate::cli::agent::run::run(options) {
+            match agent::run::run(options) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("triage: {e}");

@@ -255,6 +255,6 @@ mod tests {
         assert_eq!(t.smarthost, "other:465");
         assert_eq!(t.from, "c@d");
         assert!(t.require_tls && !t.tls.insecure_skip_verify);
-        assert_eq!(t.tls.ca_file.as_deref(), Some(std::path::Path::new("/ca.pem")));
+        assert_eq!(t.tls.ca_file.as_deref(), Some(Path::new("/ca.pem")));
     }
 }

@@ -146,7 +146,7 @@ pub struct Shared {
     /// The clock.
     pub clock: Arc<dyn Clock>,
     /// Categories added to notified alerts.
-    pub categories: crate::engine::categories::Categories,
+    pub categories: categories::Categories,
     /// Whether this process may send notifications (it holds the engine lease, or is alone).
     pub leadership: crate::store::lease::Leadership,
 }
@@ -229,7 +229,7 @@ struct Loop {
     /// Bytes logged since the last checkpoint.
     logged_bytes: usize,
     /// The checkpoint being written in steps.
-    checkpointing: Option<crate::engine::checkpoint::Pending>,
+    checkpointing: Option<checkpoint::Pending>,
     /// A checkpoint is to begin after this turn's commit.
     checkpoint_due: bool,
     /// The id of the next outbox entry.
@@ -334,7 +334,7 @@ impl Loop {
                 p
             }
             None if self.up_to_date() => return Vec::new(),
-            None => crate::engine::checkpoint::Pending::new(&mut self.dirty, &mut self.changes, last),
+            None => checkpoint::Pending::new(&mut self.dirty, &mut self.changes, last),
         };
         let (fps, changes) = pending.next_step(usize::MAX);
         let mut writes = self.checkpoint_writes(&fps, &changes);
@@ -357,7 +357,7 @@ impl Loop {
         }
         let last = self.next_seq - 1;
         self.logged_bytes = 0;
-        self.checkpointing = Some(crate::engine::checkpoint::Pending::new(&mut self.dirty, &mut self.changes, last));
+        self.checkpointing = Some(checkpoint::Pending::new(&mut self.dirty, &mut self.changes, last));
         self.step_checkpoint();
     }
 
@@ -369,7 +369,7 @@ impl Loop {
             self.writer.submit(vec![Write::TrimLog(pending.upto)]);
             return;
         }
-        let (fps, changes) = pending.next_step(crate::engine::checkpoint::CHUNK);
+        let (fps, changes) = pending.next_step(checkpoint::CHUNK);
         let writes = self.checkpoint_writes(&fps, &changes);
         self.checkpointing = Some(pending);
         let committed = self.writer.commit(writes);

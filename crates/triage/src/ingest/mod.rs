@@ -51,7 +51,7 @@ pub fn validate(
     body: &Bytes,
     now: jiff::Timestamp,
     resolve_timeout: SignedDuration,
-) -> Result<(Vec<triage_core::Alert>, Vec<String>), IngestError> {
+) -> Result<(Vec<Alert>, Vec<String>), IngestError> {
     let posted = parse_alerts(body)?;
     let mut valid = Vec::with_capacity(posted.len());
     let mut errors = Vec::new();

@@ -239,7 +239,7 @@ pub struct UpstreamTarget {
     /// Whether resolved alerts are forwarded; applied by the engine, like every integration's.
     pub send_resolved: bool,
     /// Credentials from `http_config`.
-    pub auth: Option<crate::net::http_auth::HttpAuth>,
+    pub auth: Option<HttpAuth>,
 }
 
 impl fmt::Debug for UpstreamTarget {

@@ -158,9 +158,9 @@ pub enum Write {
     /// Record notification decisions.
     Notifications(Vec<NotificationRecord>),
     /// Enqueue a notification in the outbox.
-    OutboxPut(crate::store::outbox::OutboxEntry),
+    OutboxPut(outbox::OutboxEntry),
     /// Change the state of an outbox entry.
-    OutboxUpdate(crate::store::outbox::OutboxUpdate),
+    OutboxUpdate(outbox::OutboxUpdate),
     /// Drop closed outbox entries last changed before this time.
     OutboxPrune(Timestamp),
     /// Set (or, with `None`, delete) a named state value: namespace, key, JSON, when.
@@ -299,9 +299,9 @@ pub trait Store: Send + Sync + 'static {
     /// Reads outbox entries, newest first, optionally in one state only.
     fn outbox(
         &self,
-        state: Option<crate::store::outbox::OutboxState>,
+        state: Option<outbox::OutboxState>,
         limit: u32,
-    ) -> impl Future<Output = Result<Vec<crate::store::outbox::OutboxRow>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<outbox::OutboxRow>, StoreError>> + Send;
     /// Reads the named state values of a namespace, as (key, JSON), by key.
     fn states(&self, ns: &str) -> impl Future<Output = Result<Vec<(String, String)>, StoreError>> + Send;
     /// Reads incidents, newest first.

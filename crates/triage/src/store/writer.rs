@@ -27,10 +27,7 @@ pub struct StoreWriter {
 impl StoreWriter {
     /// Queues writes now and returns a future that resolves once they are committed.
     /// Queue order is commit order.
-    pub fn commit(
-        &self,
-        writes: Vec<Write>,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send + 'static {
+    pub fn commit(&self, writes: Vec<Write>) -> impl Future<Output = Result<(), StoreError>> + Send + 'static {
         let (done, wait) = oneshot::channel();
         let sent = self.tx.send(Job { writes, done: Some(done) }).is_ok();
         async move {

@@ -465,7 +465,7 @@ async fn text_with_a_nul_character_does_not_fail_a_commit(loc: &Location) {
 async fn run_contract<F, Fut>(backend: &str, mut fresh: F)
 where
     F: FnMut(&'static str) -> Fut,
-    Fut: std::future::Future<Output = Location>,
+    Fut: Future<Output = Location>,
 {
     macro_rules! check {
         ($name:ident) => {{

@@ -83,7 +83,7 @@ pub fn have_binaries(test: &str, bins: &[&str]) -> bool {
 pub async fn poll<T, F, Fut>(timeout: Duration, mut cond: F) -> Option<T>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
+    Fut: Future<Output = Option<T>>,
 {
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
