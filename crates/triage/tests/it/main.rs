@@ -5,6 +5,7 @@
 
 mod agent_sampler;
 mod ait_replay;
+mod alertmanager_cli;
 mod anomaly_cli;
 mod anomaly_source;
 mod api_auth;
