@@ -66,6 +66,10 @@ pub struct ConfigFile {
     /// How `triage replay` reads a CSV history (triage's own).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay: Option<super::replay::ReplayConfig>,
+    /// Alertmanager's `tracing` (0.28: OpenTelemetry export of notification traces). Accepted
+    /// so that current files load; triage exports no traces, and says so in its log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracing: Option<Raw>,
 }
 
 /// Alertmanager's default PagerDuty events URL.

@@ -105,3 +105,10 @@ fn hostile_receivers_do_not_panic() {
     let shown = format!("{:?}", c.file()) + &yaml_serde::to_string(c.file()).unwrap();
     assert!(!shown.contains("hunter2") && !shown.contains("hunter3"), "{shown}");
 }
+
+#[test]
+fn the_tracing_section_of_current_alertmanager_is_accepted() {
+    let yaml = "route: {receiver: r}\nreceivers: [{name: r}]\ntracing: {endpoint: 'otel:4317', client_type: grpc, sampling_fraction: 0.1, insecure: true}\n";
+    let c = Config::from_yaml(yaml).unwrap();
+    assert!(c.file().tracing.is_some());
+}
