@@ -121,7 +121,7 @@ pub enum Command {
         external_pollers: bool,
         /// Alertmanager's other flags.
         #[command(flatten)]
-        alertmanager: alertmanager_flags::AlertmanagerFlags,
+        alertmanager: Box<alertmanager_flags::AlertmanagerFlags>,
     },
     /// Validate alertmanager.yml files; prints every problem and exits 1 if there is one.
     CheckConfig {
