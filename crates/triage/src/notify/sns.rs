@@ -74,9 +74,9 @@ fn build(b: &BuildInput<'_>) -> Result<Arc<dyn Integration>, String> {
     if config
         .http_config
         .as_ref()
-        .is_some_and(|h| crate::net::http_auth::HttpAuth::from_configs(Some(h), None).is_some())
+        .is_some_and(|h| !matches!(crate::net::http_auth::HttpAuth::for_integration(Some(h), None), Ok(None)))
     {
-        return Err(b.error("sns_configs", "http_config: credentials cannot be combined with SigV4 signing"));
+        return Err(b.error("sns_configs", "http_config: credentials (authorization, basic_auth, bearer_token, oauth2) cannot be combined with SigV4 signing"));
     }
     let client = own_client(KIND.key, config.http_config.as_ref(), b)?;
     Ok(Arc::new(Sns { config, global: Arc::new(b.config.global().clone()), client }))
