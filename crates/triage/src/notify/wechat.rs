@@ -142,11 +142,10 @@ impl WechatSend {
         }
         *cached = None;
         let answer = exchange(client, self.auth.as_ref(), "wechat token", &self.token_request).await?;
-        if !(200..300).contains(&answer.status) {
-            let message = format!("wechat: token request: unexpected status code {}", answer.status);
-            return Err(DeliveryError::Retryable { message, after: answer.after });
-        }
-        let value = wechat::parse_token(&answer.body, &self.corp_id).map_err(|e| failure(&e))?;
+        // As Alertmanager: the status is not looked at, and an answer without a token (or
+        // not JSON) is not retried; only a request that got no answer is.
+        let value = wechat::parse_token(&answer.body, &self.corp_id)
+            .map_err(|e| DeliveryError::Permanent(format!("wechat: token request: {e}")))?;
         *cached = Some(Token { value: value.clone(), at: Instant::now() });
         Ok(value)
     }
