@@ -113,7 +113,8 @@ fn region(config: &SnsConfig) -> Result<String, DeliveryError> {
 
 /// The headers that sign `request` (whose body is `body`) at `time`: `X-Amz-Date`,
 /// `Authorization` and, with a session token, `X-Amz-Security-Token`. Every header of the
-/// request and `Host` (from the URL) are signed.
+/// request, `Host` (from the URL) and, with a body, `Content-Length` (which the HTTP client
+/// sends) are signed, as Alertmanager's signer does.
 pub fn sign_headers(
     request: &HttpRequest,
     body: &[u8],
@@ -144,7 +145,12 @@ pub fn sign_headers(
         triage_core::notify::Method::Post => "POST",
         triage_core::notify::Method::Put => "PUT",
     };
-    let headers = request.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+    let length = body.len().to_string();
+    let headers = request
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .chain((!body.is_empty()).then_some(("Content-Length", length.as_str())));
     let signable = SignableRequest::new(method, &request.url, headers, SignableBody::Bytes(body))
         .map_err(|e| format!("request cannot be signed: {e}"))?;
     let (instructions, _) = sign(signable, &params).map_err(|e| format!("signing: {e}"))?.into_parts();

@@ -158,7 +158,7 @@ async fn sns_publish_is_signed_and_5xx_is_retried() {
     assert_eq!(date.len(), 16, "{date}");
     let auth = r.header("authorization").expect("signed");
     let prefix = format!(
-        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/{}/eu-west-1/sns/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=",
+        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/{}/eu-west-1/sns/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date, Signature=",
         &date[..8]
     );
     assert!(auth.starts_with(&prefix), "{auth}");
