@@ -3,7 +3,10 @@
 //!
 //! Semantics follow Alertmanager 0.25: a missing label matches as `""`, regexes are anchored
 //! as `^(?:…)$`, and Go's ASCII classes `\d \w \s` keep their ASCII meaning. The parser is
-//! Alertmanager's "classic" one (the one amtool 0.25 uses).
+//! Alertmanager's "classic" one (the one amtool 0.25 uses), then, for what it refuses, the
+//! UTF-8 syntax of Alertmanager 0.27+ (its default "fallback" mode): a label name of any
+//! UTF-8 text, double-quoted when it holds spaces or syntax (`"service.name"="api"`), or
+//! unquoted (`service.name=api`). A name that is not a classic one prints quoted.
 
 use std::fmt;
 
@@ -106,7 +109,11 @@ impl fmt::Debug for Matcher {
 impl fmt::Display for Matcher {
     /// `name="value"` with Go quoting, as Alertmanager prints it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}{}", self.name, self.op.as_str(), go_quote(&self.value))
+        if is_classic_name(&self.name) {
+            write!(f, "{}{}{}", self.name, self.op.as_str(), go_quote(&self.value))
+        } else {
+            write!(f, "{}{}{}", go_quote(&self.name), self.op.as_str(), go_quote(&self.value))
+        }
     }
 }
 
@@ -147,9 +154,14 @@ impl Matcher {
 
     /// Parses one matcher, such as `alertname=~"Disk.*"` or `job!=api`.
     pub fn parse(s: &str) -> Result<Matcher, MatcherError> {
-        let (name, op, raw) = split_matcher(s).ok_or_else(|| MatcherError::BadFormat(s.to_string()))?;
-        let value = unescape_value(raw)?;
-        Matcher::new(op, name, &value)
+        let classic = split_matcher(s)
+            .ok_or_else(|| MatcherError::BadFormat(s.to_string()))
+            .and_then(|(name, op, raw)| Ok((name.to_string(), op, unescape_value(raw)?)));
+        let (name, op, value) = match classic {
+            Ok(parts) => parts,
+            Err(e) => parse_utf8(s).ok_or(e)?,
+        };
+        Matcher::new(op, &name, &value)
     }
 }
 
@@ -198,6 +210,93 @@ pub fn parse_matchers(s: &str) -> Result<Vec<Matcher>, MatcherError> {
         tokens.push(token.trim().to_string());
     }
     tokens.iter().map(|t| Matcher::parse(t)).collect()
+}
+
+/// Whether `name` is a classic label name (`[a-zA-Z_][a-zA-Z0-9_]*`, `:` allowed as in
+/// matchers).
+fn is_classic_name(name: &str) -> bool {
+    name.chars().next().is_some_and(is_name_start) && name.chars().all(is_name_char)
+}
+
+/// What ends an unquoted name or value in the UTF-8 syntax.
+fn is_syntax(c: char) -> bool {
+    is_go_space(c) || "{}!=~,\\\"'`".contains(c)
+}
+
+/// A double-quoted Go string at the start of `s`: its value and the rest.
+fn quoted_prefix(s: &str) -> Option<(String, &str)> {
+    let body = s.strip_prefix('"')?;
+    let mut escaped = false;
+    for (i, c) in body.char_indices() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '"' if !escaped => {
+                let lit = &s[..i + 2];
+                return Some((go_unquote(lit)?, &body[i + 1..]));
+            }
+            _ => escaped = false,
+        }
+    }
+    None
+}
+
+/// Go's `strconv.Unquote` of a double-quoted literal.
+fn go_unquote(lit: &str) -> Option<String> {
+    let body = lit.strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let e = chars.next()?;
+        let hex = |chars: &mut std::str::Chars<'_>, n: usize| -> Option<u32> {
+            let digits: String = chars.by_ref().take(n).collect();
+            if digits.len() == n { u32::from_str_radix(&digits, 16).ok() } else { None }
+        };
+        match e {
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            'a' => out.push('\u{7}'),
+            'b' => out.push('\u{8}'),
+            'f' => out.push('\u{c}'),
+            'v' => out.push('\u{b}'),
+            '\\' | '"' => out.push(e),
+            'x' => out.push(char::from_u32(hex(&mut chars, 2)?)?),
+            'u' => out.push(char::from_u32(hex(&mut chars, 4)?)?),
+            'U' => out.push(char::from_u32(hex(&mut chars, 8)?)?),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// A name or value: quoted, or unquoted up to the syntax.
+fn utf8_token(s: &str) -> Option<(String, &str)> {
+    if s.starts_with('"') {
+        return quoted_prefix(s);
+    }
+    let end = s.find(is_syntax).unwrap_or(s.len());
+    (end > 0).then(|| (s[..end].to_string(), &s[end..]))
+}
+
+/// One matcher in Alertmanager 0.27's UTF-8 syntax.
+fn parse_utf8(s: &str) -> Option<(String, MatchOp, String)> {
+    let s = s.trim_matches(is_go_space);
+    let (name, rest) = utf8_token(s)?;
+    if name.is_empty() {
+        return None;
+    }
+    let rest = rest.trim_start_matches(is_go_space);
+    let (op, rest) =
+        [("=~", MatchOp::Regexp), ("!=", MatchOp::NotEqual), ("!~", MatchOp::NotRegexp), ("=", MatchOp::Equal)]
+            .iter()
+            .find_map(|(text, op)| rest.strip_prefix(text).map(|r| (*op, r)))?;
+    let rest = rest.trim_start_matches(is_go_space);
+    let (value, rest) = if rest.is_empty() { (String::new(), rest) } else { utf8_token(rest)? };
+    rest.trim_matches(is_go_space).is_empty().then_some((name, op, value))
 }
 
 fn is_name_start(c: char) -> bool {
@@ -325,6 +424,24 @@ mod tests {
     }
 
     #[test]
+    fn utf8_names_parse_after_the_classic_syntax_fails() {
+        let m = Matcher::parse(r#""service.name"="api""#).unwrap();
+        assert_eq!((m.name.as_str(), m.op, m.value.as_str()), ("service.name", MatchOp::Equal, "api"));
+        assert_eq!(m.to_string(), r#""service.name"="api""#);
+        let m = Matcher::parse("service.name=~api.*").unwrap();
+        assert_eq!((m.name.as_str(), m.op, m.value.as_str()), ("service.name", MatchOp::Regexp, "api.*"));
+        let m = Matcher::parse(r#""名前 x" != "値""#).unwrap();
+        assert_eq!((m.name.as_str(), m.op, m.value.as_str()), ("名前 x", MatchOp::NotEqual, "値"));
+        assert!(m.matches(&ls(&[("名前 x", "other")])));
+        let ms = parse_matchers(r#"{"a,b"="1", c="2"}"#).unwrap();
+        assert_eq!(ms.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["a,b", "c"]);
+        // The classic reading wins where both apply, and classic names print unquoted.
+        assert_eq!(Matcher::parse("job=api").unwrap().to_string(), r#"job="api""#);
+        assert!(Matcher::parse(r#""unterminated=x"#).is_err());
+        assert!(Matcher::parse("=x").is_err());
+    }
+
+    #[test]
     fn parses_list_with_quotes_and_commas() {
         let ms = parse_matchers(r#"{alertname="Disk,Full", job=~"api|db", env!="prod"}"#).unwrap();
         assert_eq!(ms.len(), 3);
@@ -351,8 +468,9 @@ mod tests {
     #[test]
     fn bad_formats() {
         for s in ["", "=x", "1a=b", "a", "a==", "a<b"] {
-            if s == "a==" {
-                // `a==` is name a, op =, value "=": valid in Alertmanager too.
+            // `a==` is name a, op =, value "=": valid in Alertmanager too; `1a` is a name in
+            // the UTF-8 syntax of Alertmanager 0.27.
+            if s == "a==" || s == "1a=b" {
                 assert!(Matcher::parse(s).is_ok());
                 continue;
             }

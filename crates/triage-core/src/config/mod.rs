@@ -268,7 +268,7 @@ fn one_line(message: String) -> String {
     }
 }
 
-const TOP_LEVEL_KEYS: &str = "`global`, `route`, `receivers`, `inhibit_rules`, `templates`, `time_intervals`, `mute_time_intervals`, `runbooks`, `logwatch`, `outages`, `anomaly`, `classification`, `flapping`, `replay`";
+const TOP_LEVEL_KEYS: &str = "`global`, `route`, `receivers`, `inhibit_rules`, `templates`, `time_intervals`, `mute_time_intervals`, `runbooks`, `logwatch`, `outages`, `anomaly`, `classification`, `flapping`, `replay`, `tracing`";
 
 /// Reads the file into the model, one piece at a time; `None` when it is not YAML at all.
 fn parse_file(text: &str, diag: &mut Diagnostics) -> Option<ConfigFile> {
@@ -327,6 +327,7 @@ fn parse_file(text: &str, diag: &mut Diagnostics) -> Option<ConfigFile> {
             "anomaly" => file.anomaly = piece(value, &path, diag),
             "outages" if value.is_null() => {}
             "outages" => file.outages = parse_outages(value, &path, diag),
+            "tracing" => file.tracing = Some(Raw(value.clone())),
             _ => diag.push(path, format!("unknown field `{key}`, expected one of {TOP_LEVEL_KEYS}")),
         }
     }

@@ -3,6 +3,7 @@
 //! `triage maintenance`, `triage nats`, `triage replay`, `triage train`, `triage eval`, `triage --version`.
 
 pub mod agent;
+pub mod alertmanager_flags;
 pub mod anomaly;
 pub mod classify;
 pub mod client;
@@ -36,10 +37,10 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:9193";
 #[command(name = "triage", version, about, long_about = None)]
 pub struct Cli {
     /// Log level filter (also read from RUST_LOG), e.g. `info` or `triage=debug`.
-    #[arg(long, global = true, default_value = "info", env = "TRIAGE_LOG")]
+    #[arg(long, alias = "log.level", global = true, default_value = "info", env = "TRIAGE_LOG")]
     pub log_level: String,
     /// Log format.
-    #[arg(long, global = true, value_enum, default_value = "text")]
+    #[arg(long, alias = "log.format", global = true, value_enum, default_value = "text")]
     pub log_format: LogFormat,
     /// What to do.
     #[command(subcommand)]
@@ -49,7 +50,8 @@ pub struct Cli {
 /// Log output format.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum LogFormat {
-    /// Human-readable lines.
+    /// Human-readable lines (Alertmanager's `logfmt` is read as this).
+    #[value(alias = "logfmt")]
     Text,
     /// One JSON object per line.
     Json,
@@ -64,13 +66,14 @@ pub enum Command {
     )]
     Serve {
         /// An alertmanager.yml; without it an embedded default configuration is used.
-        #[arg(long, env = "TRIAGE_CONFIG")]
+        #[arg(long, alias = "config.file", env = "TRIAGE_CONFIG")]
         config: Option<PathBuf>,
         /// Address to listen on.
-        #[arg(long, default_value = DEFAULT_LISTEN, env = "TRIAGE_LISTEN")]
+        #[arg(long, alias = "web.listen-address", default_value = DEFAULT_LISTEN, env = "TRIAGE_LISTEN",
+              value_parser = alertmanager_flags::parse_listen)]
         listen: SocketAddr,
         /// Directory of the embedded store.
-        #[arg(long, default_value = "triage-data", env = "TRIAGE_DATA_DIR")]
+        #[arg(long, alias = "storage.path", default_value = "triage-data", env = "TRIAGE_DATA_DIR")]
         data_dir: PathBuf,
         /// Use a PostgreSQL database instead of the embedded store:
         /// `postgres://user[:password]@host:port/database`. Never printed with its password.
@@ -81,7 +84,7 @@ pub enum Command {
         #[arg(long, value_name = "FILE", requires = "store")]
         store_password_file: Option<PathBuf>,
         /// URL under which triage is reached, shown in notifications.
-        #[arg(long, env = "TRIAGE_EXTERNAL_URL")]
+        #[arg(long, alias = "web.external-url", env = "TRIAGE_EXTERNAL_URL")]
         external_url: Option<String>,
         /// Largest request body accepted; larger ones get 413.
         #[arg(long, default_value_t = 32 * 1024 * 1024)]
@@ -119,6 +122,9 @@ pub enum Command {
         /// through the API. Restored outages stay; unconfigured sources are still dropped.
         #[arg(long)]
         external_pollers: bool,
+        /// Alertmanager's other flags.
+        #[command(flatten)]
+        alertmanager: Box<alertmanager_flags::AlertmanagerFlags>,
     },
     /// Validate alertmanager.yml files; prints every problem and exits 1 if there is one.
     #[command(
@@ -438,8 +444,13 @@ pub fn run(cli: Cli) -> ExitCode {
             advertise_url,
             engine_lease_secs,
             external_pollers,
+            alertmanager,
         } => {
             init_logging(&cli.log_level, cli.log_format);
+            if let Err(e) = alertmanager.apply() {
+                eprintln!("triage: {e}");
+                return ExitCode::from(2);
+            }
             let web = match web_config_file.as_deref().map(crate::config::web::WebConfig::load).transpose() {
                 Ok(web) => web.unwrap_or_default(),
                 Err(e) => {

@@ -34,6 +34,9 @@ pub struct Runtime {
 
 impl Runtime {
     pub(crate) fn new(config_yaml: String, config: Config, started: Timestamp) -> Runtime {
+        if config.file().tracing.is_some() {
+            tracing::info!("the configuration's tracing section is accepted and not applied: triage exports no traces");
+        }
         Runtime {
             resolve_timeout: config.resolve_timeout(),
             receiver_names: config.receivers().iter().map(|r| r.name.clone()).collect(),

@@ -12,6 +12,7 @@ use reqwest::header::{AUTHORIZATION, HeaderValue};
 use triage_core::config::Raw;
 use yaml_serde::Value;
 
+use super::oauth2::OAuth2;
 use super::retry::DeliveryError;
 use super::secret::SecretSource;
 
@@ -32,6 +33,8 @@ pub enum HttpAuth {
         /// The password, if any.
         password: Option<SecretSource>,
     },
+    /// OAuth 2.0 client credentials (`oauth2`), a token fetched and kept (see [`OAuth2`]).
+    OAuth2(std::sync::Arc<OAuth2>),
 }
 
 impl fmt::Debug for HttpAuth {
@@ -39,6 +42,7 @@ impl fmt::Debug for HttpAuth {
         match self {
             HttpAuth::Token { scheme, token } => write!(f, "{scheme} {token:?}"),
             HttpAuth::Basic { username, .. } => write!(f, "basic {username}:<secret>"),
+            HttpAuth::OAuth2(o) => write!(f, "{o:?}"),
         }
     }
 }
@@ -52,6 +56,21 @@ impl HttpAuth {
     pub fn from_configs(own: Option<&Raw>, global: Option<&Raw>) -> Option<HttpAuth> {
         own.and_then(|r| HttpAuth::from_value(r.value()))
             .or_else(|| global.and_then(|r| HttpAuth::from_value(r.value())))
+    }
+
+    /// The credentials of an integration whose kind applies `oauth2` too: those of its
+    /// `http_config`, else of the global one. An `oauth2` block without `token_url` is an
+    /// error.
+    pub fn for_integration(own: Option<&Raw>, global: Option<&Raw>) -> Result<Option<HttpAuth>, String> {
+        for raw in [own, global].into_iter().flatten() {
+            if let Some(o) = OAuth2::from_config(raw)? {
+                return Ok(Some(HttpAuth::OAuth2(std::sync::Arc::new(o))));
+            }
+            if let Some(a) = HttpAuth::from_value(raw.value()) {
+                return Ok(Some(a));
+            }
+        }
+        Ok(None)
     }
 
     fn from_value(v: &Value) -> Option<HttpAuth> {
@@ -89,6 +108,9 @@ impl HttpAuth {
                 let pair = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
                 format!("Basic {pair}")
             }
+            HttpAuth::OAuth2(_) => {
+                return Err(DeliveryError::Permanent("oauth2 is not applied to this kind of receiver".into()));
+            }
         };
         let mut value = HeaderValue::from_str(&text)
             .map_err(|_| DeliveryError::Permanent("http_config credentials are not a valid header value".into()))?;
@@ -102,6 +124,28 @@ pub fn authorize(request: RequestBuilder, auth: Option<&HttpAuth>) -> Result<Req
     match auth {
         Some(a) => Ok(request.header(AUTHORIZATION, a.header()?)),
         None => Ok(request),
+    }
+}
+
+/// Adds the `Authorization` header of `auth`, if any, fetching an OAuth 2.0 token with
+/// `client` when one is needed.
+pub async fn authorize_async(
+    client: &reqwest::Client,
+    request: RequestBuilder,
+    auth: Option<&HttpAuth>,
+) -> Result<RequestBuilder, DeliveryError> {
+    match auth {
+        Some(HttpAuth::OAuth2(o)) => Ok(request.header(AUTHORIZATION, o.header(client).await?)),
+        other => authorize(request, other),
+    }
+}
+
+/// Drops a kept OAuth 2.0 token after the server answered `status` 401 to it.
+pub async fn refused(auth: Option<&HttpAuth>, status: u16) {
+    if status == 401
+        && let Some(HttpAuth::OAuth2(o)) = auth
+    {
+        o.forget().await;
     }
 }
 

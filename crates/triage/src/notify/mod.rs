@@ -7,11 +7,14 @@ pub mod attach;
 pub mod compose;
 pub mod email;
 pub mod http_kinds;
+pub mod jira;
 pub mod mattermost;
 pub mod registry;
 pub mod slack;
+pub mod sns;
 pub mod upstream;
 pub mod webhook;
+pub mod wechat;
 
 use std::collections::HashMap;
 use std::sync::Arc;

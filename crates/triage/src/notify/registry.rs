@@ -77,8 +77,16 @@ pub struct Kind {
 }
 
 /// Every kind triage delivers to.
-pub const KINDS: &[Kind] =
-    &[super::webhook::KIND, super::email::KIND, super::slack::KIND, super::mattermost::KIND, super::upstream::KIND];
+pub const KINDS: &[Kind] = &[
+    super::webhook::KIND,
+    super::email::KIND,
+    super::slack::KIND,
+    super::mattermost::KIND,
+    super::upstream::KIND,
+    super::wechat::KIND,
+    super::sns::KIND,
+    super::jira::KIND,
+];
 
 /// The kind registered for a list key: one of [`KINDS`], or one of the kinds whose
 /// requests the core builds ([`super::http_kinds::KINDS`]).

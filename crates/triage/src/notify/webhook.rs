@@ -8,7 +8,7 @@ use triage_core::payload::WebhookMessage;
 use triage_core::template::Instruction;
 
 use super::DeliveryError;
-use crate::net::http_auth::{HttpAuth, authorize};
+use crate::net::http_auth::{HttpAuth, authorize_async, refused};
 use crate::net::secret::SecretSource;
 use std::any::Any;
 use std::sync::Arc;
@@ -29,6 +29,8 @@ pub struct WebhookTarget {
     pub max_alerts: u64,
     /// Credentials from `http_config`.
     pub auth: Option<HttpAuth>,
+    /// Its own client, when `http_config` has connection settings (TLS, proxy, ...).
+    pub client: Option<reqwest::Client>,
 }
 
 impl fmt::Debug for WebhookTarget {
@@ -75,7 +77,7 @@ impl WebhookTarget {
         msg.instructions = instructions.to_vec();
         let body = serde_json::to_vec(&msg).map_err(|e| DeliveryError::Permanent(format!("encoding message: {e}")))?;
         let url = self.url.resolve()?;
-        let request = authorize(client.post(&url), self.auth.as_ref())?;
+        let request = authorize_async(client, client.post(&url), self.auth.as_ref()).await?;
         let resp = request
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             // The same on every delivery of this notification: a receiver can drop the
@@ -89,6 +91,7 @@ impl WebhookTarget {
                 message: format!("webhook request failed: {}", without_url(&e)),
                 after: None,
             })?;
+        refused(self.auth.as_ref(), resp.status().as_u16()).await;
         let after = retry_after(&resp);
         classify(resp.status(), after)
     }
@@ -110,8 +113,10 @@ fn build(b: &BuildInput<'_>) -> Result<Arc<dyn Integration>, String> {
     let w = &b.receiver.webhook_configs[b.index];
     let url = SecretSource::from_pair(w.url.as_ref().map(|u| u.expose()), w.url_file.as_deref())
         .ok_or_else(|| b.error(KIND.key, "no url"))?;
-    let auth = HttpAuth::from_configs(w.http_config.as_ref(), b.config.global().http_config.as_ref());
-    Ok(Arc::new(WebhookTarget { url, max_alerts: w.max_alerts, auth }))
+    let auth = HttpAuth::for_integration(w.http_config.as_ref(), b.config.global().http_config.as_ref())
+        .map_err(|e| b.error(KIND.key, &e))?;
+    let client = super::http_kinds::own_client(KIND.key, w.http_config.as_ref(), b)?;
+    Ok(Arc::new(WebhookTarget { url, max_alerts: w.max_alerts, auth, client }))
 }
 
 impl Integration for WebhookTarget {
@@ -139,6 +144,7 @@ struct WebhookSend {
 
 impl Prepared for WebhookSend {
     fn send<'a>(&'a self, client: &'a reqwest::Client, out: &'a Outgoing) -> BoxFuture<'a, Result<(), DeliveryError>> {
+        let client = self.target.client.as_ref().unwrap_or(client);
         Box::pin(self.target.send(client, out, &self.instructions, &self.external_url))
     }
 }
@@ -157,8 +163,12 @@ mod tests {
 
     #[test]
     fn debug_hides_url() {
-        let t =
-            WebhookTarget { url: SecretSource::Inline("https://hooks/secret-token".into()), max_alerts: 0, auth: None };
+        let t = WebhookTarget {
+            url: SecretSource::Inline("https://hooks/secret-token".into()),
+            max_alerts: 0,
+            auth: None,
+            client: None,
+        };
         assert!(!format!("{t:?}").contains("secret-token"));
     }
 }

@@ -38,6 +38,11 @@ use crate::support::recorder::{Recorded, Recorder, Reply};
 use crate::support::smtp::{MailinServer, Security, start_mailin};
 use crate::support::{client, have_binaries};
 
+/// Files triage refuses on purpose, with what its check-config names: a setting it does not
+/// apply is an error rather than accepted and ignored.
+const REFUSED_ON_PURPOSE: &[(&str, &str)] =
+    &[("40-http-config-auth-variants.yml", "tls_config.server_name not implemented by triage")];
+
 /// Files that must come out identical (raised as receiver kinds and templates land).
 const IDENTICAL_FLOOR: usize = 26;
 
@@ -350,7 +355,10 @@ async fn corpus_notifications_match_alertmanager_025() {
             eprintln!("  same    {file}");
         } else {
             eprintln!("  differs {file}:\n    {}", diffs.join("\n    "));
-            if webhooks_only(file) {
+            let refused_on_purpose = REFUSED_ON_PURPOSE.iter().any(|(f, why)| {
+                f == file && diffs.len() == 1 && diffs[0].contains("triage refuses it") && diffs[0].contains(why)
+            });
+            if webhooks_only(file) && !refused_on_purpose {
                 failures.push(file.clone());
             }
         }

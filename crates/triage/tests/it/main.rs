@@ -5,6 +5,7 @@
 
 mod agent_sampler;
 mod ait_replay;
+mod alertmanager_cli;
 mod anomaly_cli;
 mod anomaly_source;
 mod api_auth;
@@ -29,6 +30,7 @@ mod engine_lease;
 mod external_pollers;
 mod ggus_cli;
 mod ggus_fetch;
+mod http_config;
 mod incidents_api;
 mod ingest_bus;
 mod interop_amtool;
@@ -45,6 +47,7 @@ mod notify_channels;
 mod outage_sources;
 mod outbox_recovery;
 mod replay_cli;
+mod special_kinds;
 mod ssb_influx;
 mod store_contract;
 mod support;

@@ -21,6 +21,8 @@ pub struct Recorded {
     pub method: String,
     /// Request path, e.g. `/services/T0/B0/x`.
     pub path: String,
+    /// The query string, without `?` (empty when none).
+    pub query: String,
     /// Headers, names in lowercase, in arrival order.
     pub headers: Vec<(String, String)>,
     /// The raw body.
@@ -110,7 +112,13 @@ async fn record(
         .iter()
         .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
         .collect();
-    let request = Recorded { method: method.to_string(), path: uri.path().to_owned(), headers, body: body.to_vec() };
+    let request = Recorded {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+        query: uri.query().unwrap_or_default().to_owned(),
+        headers,
+        body: body.to_vec(),
+    };
     shared.requests.lock().unwrap().push(request);
     let scripted = shared.script.lock().unwrap().pop_front();
     let reply = scripted.or_else(|| shared.default.lock().unwrap().clone()).unwrap_or_else(Reply::ok);
