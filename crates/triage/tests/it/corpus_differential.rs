@@ -367,11 +367,6 @@ async fn corpus_notifications_match_alertmanager_025() {
     assert!(identical >= IDENTICAL_FLOOR, "only {identical} files identical (floor {IDENTICAL_FLOOR})");
 }
 
-/// Files Alertmanager 0.25 accepts and triage refuses, each with why (kinds not delivered
-/// yet). Empty is the target.
-const REFUSED_ON_PURPOSE: &[(&str, &str)] =
-    &[("41-sns-sigv4.yml", "SNS is not delivered yet"), ("42-wechat-corp.yml", "WeChat is not delivered yet")];
-
 /// Every corpus file through `triage check-config`, beside Alertmanager 0.25's verdict: each
 /// file 0.25 takes must be taken whole (loaded, every receiver delivered, every template read),
 /// and the report says how many of all the files are.
