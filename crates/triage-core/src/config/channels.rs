@@ -168,9 +168,45 @@ pub struct SlackConfig {
     pub link_names: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mrkdwn_in: Vec<String>,
-    /// Message buttons (accepted; not sent).
+    /// Message buttons, sent as Alertmanager sends them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub actions: Vec<Raw>,
+    pub actions: Vec<SlackActionConfig>,
+}
+
+/// A button of a Slack attachment (`actions`); every text is a Go template.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct SlackActionConfig {
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub url: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub style: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm: Option<SlackConfirmConfig>,
+}
+
+/// The confirmation dialog of a Slack button.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct SlackConfirmConfig {
+    #[serde(default)]
+    pub text: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ok_text: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub dismiss_text: String,
 }
 
 /// A `mattermost_configs` entry (a Mattermost incoming webhook).
