@@ -2,8 +2,9 @@
 //! Alertmanager's keys and meaning, plus two of triage's own, Mattermost and an upstream
 //! Alertmanager (middleware mode).
 //!
-//! Fields that hold text to send (subject, html, title, text, ...) are templates; unset ones
-//! take the channel's default. See `crate::template` for how they are read.
+//! Fields that hold text to send (subject, html, title, text, ...) are Alertmanager Go
+//! templates (`crate::go_template`); unset ones take Alertmanager's default (Slack's are in
+//! `crate::notify::slack`, e-mail's and Mattermost's in the shell's `notify/compose.rs`).
 
 use std::collections::BTreeMap;
 

@@ -35,8 +35,10 @@ use crate::support::recorder::{Recorded, Recorder};
 use crate::support::smtp::{MailinServer, Security, start_mailin};
 use crate::support::{client, have_binaries};
 
-/// Files that must come out identical (raised as receiver kinds and templates land).
-const IDENTICAL_FLOOR: usize = 10;
+/// Files that must come out identical (raised as receiver kinds and templates land). 45 were
+/// with Slack and e-mail rendered as Alertmanager does; one below, as the number of Telegram
+/// deliveries (15, 33, 66) varies between runs.
+const IDENTICAL_FLOOR: usize = 44;
 
 /// Keys whose string values are destinations.
 const DESTINATION_KEYS: &[&str] = &[
