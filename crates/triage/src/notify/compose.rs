@@ -340,6 +340,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn triage_sections_choose_the_richer_defaults() {
+        let plain = "route: {receiver: r}\nreceivers: [{name: r}]\n";
+        let load = |yaml: &str| Config::from_yaml(yaml).unwrap();
+        assert!(!triage_sections(&load(plain)));
+        let runbooks = format!("{plain}runbooks: [{{name: x, matchers: ['a=\"b\"'], instructions: do it}}]\n");
+        assert!(triage_sections(&load(&runbooks)));
+        let incidents = "route: {receiver: r, routes: [{receiver: r, incidents: {}}]}\nreceivers: [{name: r}]\n";
+        assert!(triage_sections(&load(incidents)));
+    }
+
+    #[test]
     fn file_stems_are_safe() {
         assert_eq!(file_stem("Disk Full/../x"), "Disk_Full____x");
         assert_eq!(file_stem(""), "alert");
