@@ -2,8 +2,9 @@
 //! Alertmanager's keys and meaning, plus two of triage's own, Mattermost and an upstream
 //! Alertmanager (middleware mode).
 //!
-//! Fields that hold text to send (subject, html, title, text, ...) are templates; unset ones
-//! take the channel's default. See `crate::template` for how they are read.
+//! Fields that hold text to send (subject, html, title, text, ...) are Alertmanager Go
+//! templates (`crate::go_template`); unset ones take Alertmanager's default (Slack's are in
+//! `crate::notify::slack`, e-mail's and Mattermost's in the shell's `notify/compose.rs`).
 
 use std::collections::BTreeMap;
 
@@ -168,9 +169,45 @@ pub struct SlackConfig {
     pub link_names: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mrkdwn_in: Vec<String>,
-    /// Message buttons (accepted; not sent).
+    /// Message buttons, sent as Alertmanager sends them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub actions: Vec<Raw>,
+    pub actions: Vec<SlackActionConfig>,
+}
+
+/// A button of a Slack attachment (`actions`); every text is a Go template.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct SlackActionConfig {
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub url: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub style: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm: Option<SlackConfirmConfig>,
+}
+
+/// The confirmation dialog of a Slack button.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct SlackConfirmConfig {
+    #[serde(default)]
+    pub text: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ok_text: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub dismiss_text: String,
 }
 
 /// A `mattermost_configs` entry (a Mattermost incoming webhook).

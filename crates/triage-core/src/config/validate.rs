@@ -196,6 +196,28 @@ fn check_integrations(r: &ReceiverConfig, g: &GlobalConfig, path: &str, diag: &m
         {
             diag.push(format!("{p}.api_url"), e);
         }
+        // Alertmanager 0.25's checks of fields and buttons.
+        for (k, f) in c.fields.iter().enumerate() {
+            if f.title.is_empty() {
+                diag.push(format!("{p}.fields[{k}]"), "missing title in Slack field configuration");
+            } else if f.value.is_empty() {
+                diag.push(format!("{p}.fields[{k}]"), "missing value in Slack field configuration");
+            }
+        }
+        for (k, a) in c.actions.iter().enumerate() {
+            let what = if a.confirm.as_ref().is_some_and(|c| c.text.is_empty()) {
+                "missing text in Slack confirmation configuration"
+            } else if a.kind.is_empty() {
+                "missing type in Slack action configuration"
+            } else if a.text.is_empty() {
+                "missing text in Slack action configuration"
+            } else if a.url.is_empty() && a.name.is_empty() {
+                "missing name or url in Slack action configuration"
+            } else {
+                continue;
+            };
+            diag.push(format!("{p}.actions[{k}]"), what);
+        }
     }
     for (j, c) in r.mattermost_configs.iter().enumerate() {
         let p = format!("{path}.mattermost_configs[{j}]");
@@ -694,6 +716,35 @@ mod tests {
     }
 
     const OK: &str = "route: {receiver: r}\nreceivers: [{name: r}]\n";
+
+    #[test]
+    fn slack_fields_and_buttons_are_checked_as_alertmanager_does() {
+        let yaml = r#"
+global: {slack_api_url: 'https://hooks.slack.com/x'}
+route: {receiver: r}
+receivers:
+- name: r
+  slack_configs:
+  - fields: [{title: t, value: v}, {title: t}, {value: v}]
+    actions:
+    - {type: button, text: ok, url: 'http://x'}
+    - {type: button, text: ok, name: n, confirm: {title: sure}}
+    - {text: ok, url: 'http://x'}
+    - {type: button, url: 'http://x'}
+    - {type: button, text: ok}
+"#;
+        assert_errors(
+            yaml,
+            &[
+                "receivers[0].slack_configs[0].fields[1]: missing value in Slack field configuration",
+                "receivers[0].slack_configs[0].fields[2]: missing title in Slack field configuration",
+                "receivers[0].slack_configs[0].actions[1]: missing text in Slack confirmation configuration",
+                "receivers[0].slack_configs[0].actions[2]: missing type in Slack action configuration",
+                "receivers[0].slack_configs[0].actions[3]: missing text in Slack action configuration",
+                "receivers[0].slack_configs[0].actions[4]: missing name or url in Slack action configuration",
+            ],
+        );
+    }
 
     #[test]
     fn empty_or_odd_files() {

@@ -71,7 +71,8 @@ fn float(f: f64) -> String {
     format!("{f}")
 }
 
-fn string(out: &mut String, s: &str) {
+/// `s` as a JSON string the way Go's `encoding/json` writes it (HTML characters escaped).
+pub fn string(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {

@@ -58,6 +58,7 @@ use gotmpl::parse::{ListNode, Parser};
 
 pub use data::{AlertData, Data, quote_meta};
 pub use error::GoTemplateError;
+pub use gojson::string as go_json_string;
 pub use gotime::{GoTime, ZERO_TIME};
 pub use limits::{Limits, MAX_TEMPLATE_DEPTH};
 pub use triage::triage_value;

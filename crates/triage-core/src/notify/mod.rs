@@ -25,6 +25,7 @@ pub mod pagerduty;
 pub mod pushover;
 mod request;
 pub mod rocketchat;
+pub mod slack;
 pub mod sns;
 pub mod telegram;
 #[cfg(test)]

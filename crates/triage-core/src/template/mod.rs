@@ -1,15 +1,15 @@
-//! Notification templates (minijinja) and runbook instructions.
+//! Runbook instructions (minijinja), and the [`View`] of a flush that triage's own texts read.
 //!
-//! Every text field of a channel (an e-mail's subject and bodies, a Slack title, a
-//! Mattermost message, ...) is a template rendered with a [`View`] of the flush. A field left
-//! unset takes the channel's default from [`defaults`].
+//! **Which language a text is in** is fixed by where it is written, never guessed from the
+//! text: every field of a receiver in alertmanager.yml (`slack_configs`, `email_configs`,
+//! `mattermost_configs`, ...) is an Alertmanager Go template (`crate::go_template`); the texts
+//! of triage's own `runbooks:` section (`instructions` and link `url`s) are minijinja
+//! templates rendered per alert with that alert (`labels.x`, `annotations.x`, `status`, ...).
+//! The rendered instructions reach Go templates as `.Triage.Instructions`.
 //!
-//! alertmanager.yml files often carry Alertmanager's Go templates (`{{ .CommonLabels.x }}`,
-//! `{{ template "slack.default.title" . }}`). Those are not valid minijinja: such a field
-//! falls back to the default and is listed as a [`Fallback`], which `triage check-config`
-//! prints and the server logs at load; never silently. A field whose template fails at
-//! render time is also sent with the default, and the error is recorded with the
-//! notification.
+//! The [`Renderer`]'s field API ([`Renderer::add_field`], [`Renderer::render_field`], the
+//! defaults of [`defaults`]) is the sandboxed minijinja engine those runbook texts run in; no
+//! receiver field is rendered by it any more.
 //!
 //! # Sandbox
 //!
@@ -64,21 +64,6 @@ pub type Context = Value;
 /// The rendering context of a view.
 pub fn context(view: &View) -> Context {
     Value::from(minijinja::value::Serde(view))
-}
-
-/// A configured template field that is not used, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Fallback {
-    /// Where: `receiver "ops" email_configs[0].html`.
-    pub path: String,
-    /// Why it falls back.
-    pub reason: String,
-}
-
-impl std::fmt::Display for Fallback {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}; the default template is used instead", self.path, self.reason)
-    }
 }
 
 /// A rendered field: the text, and the error that made it fall back to the default.
@@ -215,86 +200,17 @@ pub fn field_path(receiver: &str, list: &str, index: usize, field: &str) -> Stri
     format!("{receiver}/{list}[{index}].{field}")
 }
 
-/// Every template field configured in `config`, as (path, source).
-fn configured_fields(config: &Config) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for r in config.receivers() {
-        let mut add = |list: &str, i: usize, field: &str, v: &Option<String>| {
-            if let Some(v) = v {
-                out.push((field_path(&r.name, list, i, field), v.clone()));
-            }
-        };
-        for (i, e) in r.email_configs.iter().enumerate() {
-            add("email_configs", i, "html", &e.html);
-            add("email_configs", i, "text", &e.text);
-            for (name, value) in &e.headers {
-                let field = if name.eq_ignore_ascii_case("subject") {
-                    "subject".to_string()
-                } else {
-                    format!("headers.{name}")
-                };
-                add("email_configs", i, &field, &Some(value.clone()));
-            }
-        }
-        for (i, s) in r.slack_configs.iter().enumerate() {
-            let plain = [
-                ("title", &s.title),
-                ("title_link", &s.title_link),
-                ("pretext", &s.pretext),
-                ("text", &s.text),
-                ("fallback", &s.fallback),
-                ("footer", &s.footer),
-                ("color", &s.color),
-                ("channel", &s.channel),
-                ("username", &s.username),
-                ("icon_emoji", &s.icon_emoji),
-                ("icon_url", &s.icon_url),
-                ("image_url", &s.image_url),
-                ("thumb_url", &s.thumb_url),
-                ("callback_id", &s.callback_id),
-            ];
-            for (field, v) in plain {
-                add("slack_configs", i, field, v);
-            }
-            for (k, f) in s.fields.iter().enumerate() {
-                add("slack_configs", i, &format!("fields[{k}].title"), &Some(f.title.clone()));
-                add("slack_configs", i, &format!("fields[{k}].value"), &Some(f.value.clone()));
-            }
-        }
-        for (i, m) in r.mattermost_configs.iter().enumerate() {
-            let plain = [
-                ("text", &m.text),
-                ("channel", &m.channel),
-                ("username", &m.username),
-                ("icon_url", &m.icon_url),
-                ("icon_emoji", &m.icon_emoji),
-            ];
-            for (field, v) in plain {
-                add("mattermost_configs", i, field, v);
-            }
-        }
-    }
-    out
-}
-
 impl Renderer {
     /// A renderer with the channel defaults only.
     pub fn new() -> Renderer {
         Renderer { env: environment(), fields: HashMap::new(), runbooks: Vec::new() }
     }
 
-    /// Compiles every template of `config`; fields that cannot be used are returned.
-    pub fn from_config(config: &Config) -> (Renderer, Vec<Fallback>) {
+    /// The runbooks of `config`, compiled. Receiver fields are Go templates, not read here.
+    pub fn from_config(config: &Config) -> Renderer {
         let mut r = Renderer::new();
-        let mut fallbacks = Vec::new();
-        for (path, source) in configured_fields(config) {
-            if let Err(reason) = r.add_field(&path, &source) {
-                let (receiver, field) = path.split_once('/').unwrap_or(("", &path));
-                fallbacks.push(Fallback { path: format!("receiver {receiver:?} {field}"), reason });
-            }
-        }
         r.set_runbooks(&config.file().runbooks);
-        (r, fallbacks)
+        r
     }
 
     /// Adds a configured field; the error says why it cannot be used.

@@ -1,17 +1,21 @@
 //! `triage template render`: shows what a receiver's notifications look like, rendered with
 //! given alerts (Alertmanager's JSON, as posted to `/api/v2/alerts`) or built-in samples.
+//! Receiver fields are Go templates rendered exactly as they are sent (see
+//! `notify/compose.rs`); `--template FILE` renders a Go template file with the same data.
 
 use std::path::Path;
 
 use jiff::{SignedDuration, Timestamp};
 use triage_core::config::Config;
 use triage_core::engine::{NotifyLogKey, Outgoing};
+use triage_core::go_template::{Data, Templates};
+use triage_core::notify::Expand;
 use triage_core::pipeline::NotifyLogEntry;
-use triage_core::template::{Renderer, Suppressed, View, context, field_path};
+use triage_core::template::{Renderer, Suppressed};
 use triage_core::{Alert, LabelSet};
 
-use crate::config::build::load_config;
-use crate::notify::compose;
+use crate::config::build::{load_config, read_templates};
+use crate::notify::compose::{self, MattermostChannel};
 
 /// Sample alerts: two firing at a site, one resolved, as a grid operator sees them. The
 /// `START_n`/`END_n` times are filled in relative to the time of rendering.
@@ -97,14 +101,23 @@ fn section(out: &mut String, title: &str, text: &str) {
     }
 }
 
-fn render_fields(out: &mut String, r: &Renderer, view: &View, receiver: &str, list: &str, i: usize, fields: &[&str]) {
-    let ctx = context(view);
-    for f in fields {
-        let path = field_path(receiver, list, i, f);
-        let rendered = r.render_field_ctx(&path, &ctx);
-        section(out, &format!("{list}[{i}].{f}"), &rendered.text);
-        if let Some(e) = rendered.error {
-            section(out, &format!("{list}[{i}].{f} error"), &e);
+/// The JSON's string values as sections, in order: top-level keys, then the attachment's.
+fn json_sections(out: &mut String, list: &str, i: usize, body: &str) {
+    let Ok(serde_json::Value::Object(top)) = serde_json::from_str::<serde_json::Value>(body) else {
+        section(out, &format!("{list}[{i}]"), body);
+        return;
+    };
+    for (k, v) in &top {
+        if let Some(text) = v.as_str() {
+            section(out, &format!("{list}[{i}].{k}"), text);
+        }
+    }
+    let attachment = top.get("attachments").and_then(|a| a.get(0)).and_then(|a| a.as_object());
+    for (k, v) in attachment.into_iter().flatten() {
+        match v.as_str() {
+            Some(text) => section(out, &format!("{list}[{i}].{k}"), text),
+            None if k == "fields" || k == "actions" => section(out, &format!("{list}[{i}].{k}"), &v.to_string()),
+            None => {}
         }
     }
 }
@@ -112,52 +125,84 @@ fn render_fields(out: &mut String, r: &Renderer, view: &View, receiver: &str, li
 /// Renders and returns the text to print.
 pub fn render(req: &RenderRequest<'_>) -> Result<String, String> {
     let (_, config) = load_config(req.config)?;
+    let templates = read_templates(&config, req.config)?;
     let now = req.now.unwrap_or_else(Timestamp::now);
     let alerts = read_alerts(req.alerts, now, config.resolve_timeout())?;
     let receiver = req.receiver.map(str::to_string).unwrap_or_else(|| config.route().opts.receiver.clone());
     let rc = config.receiver(&receiver).ok_or_else(|| format!("no receiver named {receiver:?}"))?;
-    let (renderer, fallbacks) = Renderer::from_config(&config);
+    let renderer = Renderer::from_config(&config);
     let out_msg = outgoing(&config, &receiver, alerts, now);
-    let view = compose::view_of(&renderer, &out_msg, "http://127.0.0.1:9193");
+    let external_url = "http://127.0.0.1:9193";
+    let view = compose::view_of(&renderer, &out_msg, external_url);
+    let rich = compose::triage_sections(&config);
+    let plain = Data::new(&receiver, &out_msg.group_labels, &out_msg.alerts, external_url, now);
+    let data = if rich { plain.clone().with_triage(&view) } else { plain.clone() };
     let mut out = String::new();
-    for f in fallbacks.iter().filter(|f| f.path.starts_with(&format!("receiver {receiver:?}"))) {
-        out.push_str(&format!("warning: {f}\n"));
+    for w in compose::template_problems(&config, &templates)
+        .iter()
+        .filter(|w| w.starts_with(&format!("receiver {receiver:?}")))
+    {
+        out.push_str(&format!("warning: {w}\n"));
     }
     if let Some(t) = req.template {
         let source = std::fs::read_to_string(t).map_err(|e| format!("cannot read {}: {e}", t.display()))?;
-        let name = t.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        out.push_str(&renderer.render_source(&source, &name, &context(&view))?);
+        let rich_data = plain.with_triage(&view);
+        out.push_str(&templates.render_text(&source, &rich_data).map_err(|e| e.to_string())?);
         return Ok(out);
     }
     let integrations = rc.integrations();
     if integrations.is_empty() {
-        out.push_str(&format!("receiver {receiver:?} has no integrations; showing the default templates\n\n"));
+        out.push_str(&format!(
+            "receiver {receiver:?} has no integrations; showing the default texts (triage's richer Slack text \
+             is used when the configuration has runbooks, outages or incidents)\n\n"
+        ));
+        show_defaults(&mut out, &templates, &plain.with_triage(&view));
+        return Ok(out);
     }
+    let warn = |out: &mut String, list: &str, i: usize, e: Option<String>| {
+        if let Some(e) = e {
+            section(out, &format!("{list}[{i}] error"), &e);
+        }
+    };
     for (list, i, _) in &integrations {
+        let mut ex = templates.expander(&data);
         match *list {
             "email_configs" => {
-                let mut fields = vec!["subject".to_string(), "text".into(), "html".into()];
-                fields.extend(
-                    rc.email_configs[*i]
-                        .headers
-                        .keys()
-                        .filter(|k| !k.eq_ignore_ascii_case("subject"))
-                        .map(|k| format!("headers.{k}")),
-                );
-                let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-                render_fields(&mut out, &renderer, &view, &receiver, list, *i, &fields);
+                let mut ch = crate::notify::email::email_channel(
+                    &receiver,
+                    *i,
+                    &rc.email_configs[*i],
+                    config.global(),
+                    std::time::Duration::from_secs(30),
+                )?;
+                ch.rich = rich;
+                let (_, content) = compose::email_content(&ch, &mut ex);
+                section(&mut out, &format!("{list}[{i}].subject"), &content.subject);
+                for (name, value) in &content.headers {
+                    section(&mut out, &format!("{list}[{i}].headers.{name}"), value);
+                }
+                if let Some(text) = &content.text {
+                    section(&mut out, &format!("{list}[{i}].text"), text);
+                }
+                section(&mut out, &format!("{list}[{i}].html"), content.html.as_deref().unwrap_or(""));
             }
-            "slack_configs" => render_fields(
-                &mut out,
-                &renderer,
-                &view,
-                &receiver,
-                list,
-                *i,
-                &["channel", "username", "color", "title", "title_link", "pretext", "text", "fallback", "footer"],
-            ),
+            "slack_configs" => {
+                let p = triage_core::notify::slack::payload(&rc.slack_configs[*i], rich, &mut ex);
+                json_sections(&mut out, list, *i, &p.body);
+            }
             "mattermost_configs" => {
-                render_fields(&mut out, &renderer, &view, &receiver, list, *i, &["channel", "username", "text"])
+                let ch = MattermostChannel {
+                    target: crate::notify::mattermost::MattermostTarget {
+                        url: crate::net::secret::SecretSource::Inline(String::new()),
+                        auth: None,
+                    },
+                    config: rc.mattermost_configs[*i].clone(),
+                    rich,
+                };
+                let m = compose::mattermost_message(&ch, &mut ex);
+                for (field, text) in [("channel", &m.channel), ("username", &m.username), ("text", &m.text)] {
+                    section(&mut out, &format!("{list}[{i}].{field}"), text);
+                }
             }
             "webhook_configs" => {
                 let mut msg = triage_core::payload::WebhookMessage::new(
@@ -166,26 +211,37 @@ pub fn render(req: &RenderRequest<'_>) -> Result<String, String> {
                     &out_msg.group_labels,
                     &out_msg.alerts,
                     rc.webhook_configs[*i].max_alerts,
-                    "http://127.0.0.1:9193",
+                    external_url,
                     now,
                 );
                 msg.instructions = view.instructions.clone();
                 let json = serde_json::to_string_pretty(&msg).map_err(|e| e.to_string())?;
                 section(&mut out, &format!("{list}[{i}]"), &json);
             }
-            _ => {
+            "alertmanager_configs" => {
                 let alerts = compose::forwarded_alerts(&renderer, &out_msg);
                 let text: Vec<String> = alerts.iter().map(|a| format!("{a:?}")).collect();
                 section(&mut out, &format!("{list}[{i}]"), &text.join("\n"));
             }
+            _ => section(&mut out, &format!("{list}[{i}]"), "(rendered by the kind's own request builder)"),
         }
-    }
-    if integrations.is_empty() {
-        render_fields(&mut out, &renderer, &view, "default", "email_configs", 0, &["subject", "text"]);
-        render_fields(&mut out, &renderer, &view, "default", "slack_configs", 0, &["title", "text"]);
-        render_fields(&mut out, &renderer, &view, "default", "mattermost_configs", 0, &["text"]);
+        warn(&mut out, list, *i, ex.finish().err().map(|e| e.to_string()));
     }
     Ok(out)
+}
+
+/// The default texts: Alertmanager's subject and title, triage's richer Slack text.
+fn show_defaults(out: &mut String, templates: &Templates, data: &Data) {
+    let mut ex = templates.expander(data);
+    for (name, source) in [
+        ("email_configs[0].subject", compose::DEFAULT_EMAIL_SUBJECT),
+        ("slack_configs[0].title", triage_core::notify::slack::DEFAULT_TITLE),
+        ("slack_configs[0].text", triage_core::notify::slack::TRIAGE_TEXT),
+        ("mattermost_configs[0].text", compose::TRIAGE_MATTERMOST_TEXT),
+    ] {
+        let text = ex.text(source);
+        section(out, name, &text);
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use triage_core::engine::Setup;
 use std::time::Duration;
 
 use triage_core::go_template::Templates;
-use triage_core::template::{Fallback, Renderer};
+use triage_core::template::Renderer;
 
 use crate::notify::Targets;
 use crate::notify::registry::{self, BuildInput};
@@ -50,10 +50,10 @@ fn undeliverable(config: &Config) -> Vec<String> {
     out
 }
 
-/// Template fields that fall back to the default (`fallbacks`, from compiling the templates),
-/// and other settings triage reads differently, in words.
-fn template_warnings(config: &Config, fallbacks: &[Fallback]) -> Vec<String> {
-    let mut out: Vec<String> = fallbacks.iter().map(|f| f.to_string()).collect();
+/// Receiver fields that are not valid Go templates (their notifications fail), and settings
+/// triage reads differently, in words.
+fn template_warnings(config: &Config, templates: &Templates) -> Vec<String> {
+    let mut out = crate::notify::compose::template_problems(config, templates);
     if let Some(keys) = config.global().http_config.as_ref().map(crate::net::http_auth::unsupported)
         && !keys.is_empty()
     {
@@ -133,8 +133,8 @@ pub struct Built {
 /// given as files are read at each delivery; `timeout` bounds one SMTP delivery.
 pub fn build_targets(config: &Config, config_path: Option<&Path>, timeout: Duration) -> Result<Built, String> {
     let templates = read_templates(config, config_path)?;
-    let (renderer, fallbacks) = Renderer::from_config(config);
-    let warnings = template_warnings(config, &fallbacks);
+    let renderer = Renderer::from_config(config);
+    let warnings = template_warnings(config, &templates);
     for w in &warnings {
         tracing::warn!("{w}");
     }
@@ -154,7 +154,7 @@ pub fn build_targets(config: &Config, config_path: Option<&Path>, timeout: Durat
 /// Reads the `templates:` files as Alertmanager does: each glob relative to the folder of
 /// the configuration file, its matches in lexical order, a glob matching nothing is no
 /// error, a file that cannot be read or parsed is.
-fn read_templates(config: &Config, config_path: Option<&Path>) -> Result<Templates, String> {
+pub(crate) fn read_templates(config: &Config, config_path: Option<&Path>) -> Result<Templates, String> {
     let base = config_path.and_then(Path::parent).unwrap_or(Path::new("."));
     let options = glob::MatchOptions { require_literal_separator: true, ..Default::default() };
     let mut files = Vec::new();

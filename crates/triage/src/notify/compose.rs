@@ -1,12 +1,23 @@
-//! From a notification to each channel's message: renders the template fields of the
-//! integration with the flush's view, applies the channel's settings, and for e-mail
-//! fetches the plots and CSV files of the alerts' series.
+//! From a notification to each channel's message: the Go template data of a notification
+//! ([`go_data`]), the rule that picks triage's richer default texts ([`triage_sections`]),
+//! the e-mail and Mattermost messages rendered with Go templates, and for e-mail the plots
+//! and CSV files of the alerts' series.
+//!
+//! **Which defaults.** A configuration that is plain Alertmanager gets Alertmanager's default
+//! texts, byte for byte. One that uses triage's own sections (`runbooks:`, `outages:`, or
+//! `incidents:` on a route) gets triage's richer defaults where a text is not configured:
+//! Slack's `text` is `{{ template "triage.slack.text" . }}`, e-mail's `html` is
+//! `{{ template "triage.email.html" . }}`, and the data carries `.Triage` (category, runbook
+//! instructions, what was held back and why). A configured field is always used as written.
 
 use std::time::Duration;
 
+use triage_core::config::Config;
+use triage_core::config::channels::{EmailConfig, MattermostConfig};
 use triage_core::engine::Outgoing;
-use triage_core::template::{Renderer, View, ViewInput, field_path};
-use triage_core::truncate::{Markup, truncate};
+use triage_core::go_template::{Data, Expander, Templates};
+use triage_core::notify::Expand;
+use triage_core::template::{Renderer, View, ViewInput};
 
 use triage_core::nodewatch::rules::{SOURCE_LABEL, SOURCE_VALUE, THRESHOLD_ANNOTATION};
 use triage_core::series::Series;
@@ -15,11 +26,110 @@ use super::SharedSeries;
 use super::attach;
 use super::email::{Attachment, EmailContent, EmailTarget};
 use super::mattermost::{MattermostMessage, MattermostTarget};
-use super::slack::{SlackField, SlackMessage, SlackTarget};
+use super::registry::ComposeInput;
 use super::upstream::{ForwardedAlert, UpstreamTarget};
 
-/// E-mail subjects are cut to this many characters.
-pub const MAX_SUBJECT_CHARS: usize = 255;
+/// Alertmanager's default e-mail subject.
+pub const DEFAULT_EMAIL_SUBJECT: &str = r#"{{ template "email.default.subject" . }}"#;
+/// Alertmanager's default e-mail HTML body.
+pub const DEFAULT_EMAIL_HTML: &str = r#"{{ template "email.default.html" . }}"#;
+/// triage's richer e-mail HTML body (runbooks, what was held back).
+pub const TRIAGE_EMAIL_HTML: &str = r#"{{ template "triage.email.html" . }}"#;
+/// The default Mattermost text: Alertmanager's title, then the alerts in Markdown.
+pub const DEFAULT_MATTERMOST_TEXT: &str =
+    r#"**{{ template "mattermost.default.title" . }}**{{ template "mattermost.default.text" . }}"#;
+/// triage's richer Mattermost text.
+pub const TRIAGE_MATTERMOST_TEXT: &str =
+    r#"**{{ template "mattermost.default.title" . }}**{{ "\n\n" }}{{ template "triage.slack.text" . }}"#;
+
+/// Whether `config` uses triage's own sections (`runbooks:`, `outages:`, `incidents:` on a
+/// route): then unset texts take triage's richer defaults.
+pub fn triage_sections(config: &Config) -> bool {
+    fn incidents(r: &triage_core::config::RouteConfig) -> bool {
+        r.incidents.is_some() || r.routes.iter().any(incidents)
+    }
+    let raw = config.file();
+    !raw.runbooks.is_empty() || raw.outages.is_some() || raw.route.as_ref().is_some_and(incidents)
+}
+
+/// Receiver fields (e-mail, Slack, Mattermost) that do not parse as Go templates: a
+/// notification of such an integration fails, so `check-config` and the server say so at
+/// load, one line per field (`receiver "ops" slack_configs[0].title: ...`).
+pub fn template_problems(config: &Config, templates: &Templates) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in config.receivers() {
+        let mut check = |list: &str, i: usize, field: &str, source: &str| {
+            if let Err(e) = templates.check(source) {
+                out.push(format!(
+                    "receiver {:?} {list}[{i}].{field}: not a valid Go template ({e}); every notification of this \
+                     integration fails",
+                    r.name
+                ));
+            }
+        };
+        for (i, e) in r.email_configs.iter().enumerate() {
+            check("email_configs", i, "to", &e.to);
+            for (field, v) in [("from", &e.from), ("html", &e.html), ("text", &e.text)] {
+                check("email_configs", i, field, v.as_deref().unwrap_or(""));
+            }
+            for (name, v) in &e.headers {
+                check("email_configs", i, &format!("headers.{name}"), v);
+            }
+        }
+        for (i, c) in r.slack_configs.iter().enumerate() {
+            let plain = [
+                ("channel", &c.channel),
+                ("username", &c.username),
+                ("color", &c.color),
+                ("title", &c.title),
+                ("title_link", &c.title_link),
+                ("pretext", &c.pretext),
+                ("text", &c.text),
+                ("fallback", &c.fallback),
+                ("footer", &c.footer),
+                ("callback_id", &c.callback_id),
+                ("icon_emoji", &c.icon_emoji),
+                ("icon_url", &c.icon_url),
+                ("image_url", &c.image_url),
+                ("thumb_url", &c.thumb_url),
+            ];
+            for (field, v) in plain {
+                check("slack_configs", i, field, v.as_deref().unwrap_or(""));
+            }
+            for (k, f) in c.fields.iter().enumerate() {
+                check("slack_configs", i, &format!("fields[{k}].title"), &f.title);
+                check("slack_configs", i, &format!("fields[{k}].value"), &f.value);
+            }
+            for (k, a) in c.actions.iter().enumerate() {
+                for (field, v) in
+                    [("type", &a.kind), ("text", &a.text), ("url", &a.url), ("name", &a.name), ("value", &a.value)]
+                {
+                    check("slack_configs", i, &format!("actions[{k}].{field}"), v);
+                }
+            }
+        }
+        for (i, m) in r.mattermost_configs.iter().enumerate() {
+            let plain = [
+                ("channel", &m.channel),
+                ("username", &m.username),
+                ("icon_url", &m.icon_url),
+                ("icon_emoji", &m.icon_emoji),
+                ("text", &m.text),
+            ];
+            for (field, v) in plain {
+                check("mattermost_configs", i, field, v.as_deref().unwrap_or(""));
+            }
+        }
+    }
+    out
+}
+
+/// The Go template data of a notification; with `rich`, triage's own under `.Triage`.
+pub fn go_data(input: &ComposeInput<'_>, rich: bool) -> Data {
+    let out = input.out;
+    let data = Data::new(&out.key.receiver, &out.group_labels, &out.alerts, input.external_url, out.at);
+    if rich { data.with_triage(&view_of(input.renderer, out, input.external_url)) } else { data }
+}
 
 /// Plots and CSV files attached to e-mails.
 #[derive(Clone, Debug)]
@@ -34,38 +144,17 @@ pub struct PlotSettings {
     pub max_alerts: usize,
 }
 
-/// An e-mail integration: the SMTP target and where its templates are.
+/// An e-mail integration: the SMTP target and its configuration (templates).
 #[derive(Clone, Debug)]
 pub struct EmailChannel {
-    /// Where and how to send.
+    /// Where and how to send (`to` and `from` as configured, rendered at each notification).
     pub target: EmailTarget,
-    /// The receiver's name.
-    pub receiver: String,
-    /// The index in `email_configs`.
-    pub index: usize,
-    /// Configured headers other than Subject (their values are templates).
-    pub headers: Vec<String>,
+    /// The entry of `email_configs`, with the global `from` filled in.
+    pub config: EmailConfig,
+    /// triage's richer default HTML.
+    pub rich: bool,
     /// Plots to attach.
     pub plot: Option<PlotSettings>,
-}
-
-/// A Slack integration.
-#[derive(Clone, Debug)]
-pub struct SlackChannel {
-    /// Where and how to send.
-    pub target: SlackTarget,
-    /// The receiver's name.
-    pub receiver: String,
-    /// The index in `slack_configs`.
-    pub index: usize,
-    /// How many configured fields (their titles and values are templates).
-    pub fields: usize,
-    /// Which fields are short, from each field's `short` or else `short_fields`.
-    pub short: Vec<Option<bool>>,
-    /// `mrkdwn_in`.
-    pub mrkdwn_in: Vec<String>,
-    /// `link_names`.
-    pub link_names: bool,
 }
 
 /// A Mattermost integration.
@@ -73,12 +162,10 @@ pub struct SlackChannel {
 pub struct MattermostChannel {
     /// Where to send.
     pub target: MattermostTarget,
-    /// The receiver's name.
-    pub receiver: String,
-    /// The index in `mattermost_configs`.
-    pub index: usize,
-    /// `important` or `urgent`.
-    pub priority: Option<String>,
+    /// The entry of `mattermost_configs`.
+    pub config: MattermostConfig,
+    /// triage's richer default text.
+    pub rich: bool,
 }
 
 /// An upstream Alertmanager.
@@ -88,32 +175,6 @@ pub struct UpstreamChannel {
     pub target: UpstreamTarget,
     /// Mirror triage's silences there.
     pub silences: bool,
-}
-
-/// Renders fields of one integration, collecting the errors of templates that fell back.
-struct Fields<'a> {
-    renderer: &'a Renderer,
-    ctx: triage_core::template::Context,
-    prefix: (String, &'static str, usize),
-    warnings: Vec<String>,
-}
-
-impl<'a> Fields<'a> {
-    fn new(renderer: &'a Renderer, view: &View, receiver: &str, list: &'static str, index: usize) -> Fields<'a> {
-        Fields {
-            renderer,
-            ctx: triage_core::template::context(view),
-            prefix: (receiver.to_string(), list, index),
-            warnings: Vec::new(),
-        }
-    }
-
-    fn get(&mut self, field: &str) -> String {
-        let path = field_path(&self.prefix.0, self.prefix.1, self.prefix.2, field);
-        let r = self.renderer.render_field_ctx(&path, &self.ctx);
-        self.warnings.extend(r.error);
-        r.text
-    }
 }
 
 /// The view of a notification.
@@ -129,19 +190,32 @@ pub fn view_of(renderer: &Renderer, out: &Outgoing, external_url: &str) -> View 
     })
 }
 
-/// The e-mail for a notification, without attachments; and the template warnings.
-pub fn email_content(ch: &EmailChannel, renderer: &Renderer, view: &View) -> (EmailContent, Vec<String>) {
-    let mut f = Fields::new(renderer, view, &ch.receiver, "email_configs", ch.index);
-    let subject = truncate(f.get("subject").trim(), MAX_SUBJECT_CHARS, Markup::Plain).replace(['\r', '\n'], " ");
-    let headers = ch
+/// The e-mail for a notification, without attachments, as Alertmanager renders it: `to` and
+/// `from` and every header as text (`Subject` defaults to `email.default.subject`), the HTML
+/// part from `html` (Go's `html/template`), a text part only when `text` is set. The first
+/// template error is kept by `ex`.
+pub fn email_content(ch: &EmailChannel, ex: &mut Expander<'_>) -> (EmailTarget, EmailContent) {
+    let c = &ch.config;
+    let mut target = ch.target.clone();
+    target.from = ex.text(&target.from);
+    target.to = ex.text(&c.to).split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let subject = c.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("subject")).map(|(_, v)| v.as_str());
+    let subject = ex.text(subject.unwrap_or(DEFAULT_EMAIL_SUBJECT)).replace(['\r', '\n'], " ");
+    let headers = c
         .headers
         .iter()
-        .map(|name| (name.clone(), f.get(&format!("headers.{name}")).replace(['\r', '\n'], " ")))
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("subject"))
+        .map(|(name, t)| (name.clone(), ex.text(t).replace(['\r', '\n'], " ")))
         .collect();
-    let text = Some(f.get("text")).filter(|t| !t.trim().is_empty());
-    let html = Some(f.get("html")).filter(|t| !t.trim().is_empty());
+    let text = c.text.as_deref().filter(|t| !t.is_empty()).map(|t| ex.text(t));
+    let html_template = match c.html.as_deref() {
+        Some(t) => t,
+        None if ch.rich => TRIAGE_EMAIL_HTML,
+        None => DEFAULT_EMAIL_HTML,
+    };
+    let html = (!html_template.is_empty()).then(|| ex.html(html_template));
     let content = EmailContent { subject, headers, text, html, attachments: Vec::new(), notification_key: None };
-    (content, f.warnings)
+    (target, content)
 }
 
 /// Plots and CSV files of the firing alerts' series: node alerts from the kept node series,
@@ -233,60 +307,22 @@ fn file_stem(name: &str) -> String {
     if s.is_empty() { "alert".into() } else { s }
 }
 
-/// The Slack message for a notification, and the template warnings.
-pub fn slack_message(ch: &SlackChannel, renderer: &Renderer, view: &View) -> (SlackMessage, Vec<String>) {
-    let mut f = Fields::new(renderer, view, &ch.receiver, "slack_configs", ch.index);
-    let fields = (0..ch.fields)
-        .map(|k| SlackField {
-            title: f.get(&format!("fields[{k}].title")),
-            value: f.get(&format!("fields[{k}].value")),
-            short: ch.short.get(k).copied().flatten(),
-        })
-        .collect();
-    let msg = SlackMessage {
-        channel: f.get("channel"),
-        username: f.get("username"),
-        icon_emoji: f.get("icon_emoji"),
-        icon_url: f.get("icon_url"),
-        color: f.get("color"),
-        title: f.get("title"),
-        title_link: f.get("title_link"),
-        pretext: f.get("pretext"),
-        text: f.get("text"),
-        fallback: f.get("fallback"),
-        footer: f.get("footer"),
-        fields,
-        actions: Vec::new(),
-        mrkdwn_in: if ch.mrkdwn_in.is_empty() {
-            vec!["fallback".into(), "pretext".into(), "text".into()]
-        } else {
-            ch.mrkdwn_in.clone()
-        },
-        link_names: ch.link_names,
-        image_url: f.get("image_url"),
-        thumb_url: f.get("thumb_url"),
-        callback_id: f.get("callback_id"),
-    };
-    (msg, f.warnings)
-}
-
-/// The Mattermost post for a notification, and the template warnings.
-pub fn mattermost_message(
-    ch: &MattermostChannel,
-    renderer: &Renderer,
-    view: &View,
-) -> (MattermostMessage, Vec<String>) {
-    let mut f = Fields::new(renderer, view, &ch.receiver, "mattermost_configs", ch.index);
-    let msg = MattermostMessage {
-        channel: f.get("channel"),
-        username: f.get("username"),
-        icon_url: f.get("icon_url"),
-        icon_emoji: f.get("icon_emoji"),
-        text: f.get("text"),
+/// The Mattermost post for a notification: every field a Go template; an unset `text` is the
+/// group's title in bold followed by the alerts (Alertmanager's Markdown list), or with
+/// triage's sections, triage's text.
+pub fn mattermost_message(ch: &MattermostChannel, ex: &mut dyn Expand) -> MattermostMessage {
+    let c = &ch.config;
+    let or = |v: &Option<String>, d: &'static str| v.clone().unwrap_or_else(|| d.to_string());
+    let text_default = if ch.rich { TRIAGE_MATTERMOST_TEXT } else { DEFAULT_MATTERMOST_TEXT };
+    MattermostMessage {
+        channel: ex.text(&or(&c.channel, "")),
+        username: ex.text(&or(&c.username, r#"{{ template "mattermost.default.username" . }}"#)),
+        icon_url: ex.text(&or(&c.icon_url, "")),
+        icon_emoji: ex.text(&or(&c.icon_emoji, "")),
+        text: ex.text(&or(&c.text, text_default)),
         attachments: Vec::new(),
-        priority: ch.priority.clone(),
-    };
-    (msg, f.warnings)
+        priority: c.priority.clone(),
+    }
 }
 
 /// The alerts forwarded upstream: each with the instructions that match it (`instructions`)
@@ -312,6 +348,17 @@ pub fn forwarded_alerts(renderer: &Renderer, out: &Outgoing) -> Vec<ForwardedAle
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn triage_sections_choose_the_richer_defaults() {
+        let plain = "route: {receiver: r}\nreceivers: [{name: r}]\n";
+        let load = |yaml: &str| Config::from_yaml(yaml).unwrap();
+        assert!(!triage_sections(&load(plain)));
+        let runbooks = format!("{plain}runbooks: [{{name: x, matchers: ['a=\"b\"'], instructions: do it}}]\n");
+        assert!(triage_sections(&load(&runbooks)));
+        let incidents = "route: {receiver: r, routes: [{receiver: r, incidents: {}}]}\nreceivers: [{name: r}]\n";
+        assert!(triage_sections(&load(incidents)));
+    }
 
     #[test]
     fn file_stems_are_safe() {

@@ -32,7 +32,7 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
-use super::compose::{EmailChannel, PlotSettings, email_attachments, email_content, view_of};
+use super::compose::{EmailChannel, PlotSettings, email_attachments, email_content, go_data, triage_sections};
 use super::registry::{BuildInput, ComposeInput, Integration, Kind, Prepared};
 use triage_core::config::GlobalConfig;
 use triage_core::config::channels::EmailConfig;
@@ -143,8 +143,8 @@ pub struct EmailContent {
 }
 
 impl EmailTarget {
-    /// Builds the message for `content`: headers, the text and/or HTML body
-    /// (multipart/alternative when both are given) and the attachments (multipart/mixed).
+    /// Builds the message for `content`: headers, the text and/or HTML body (always
+    /// multipart/alternative, as Alertmanager sends it) and the attachments (multipart/mixed).
     pub fn message(&self, content: &EmailContent) -> Result<Message, DeliveryError> {
         let from = parse_mailbox("from", &self.from)?;
         let to = self.recipients()?;
@@ -157,25 +157,19 @@ impl EmailTarget {
             builder = builder.to(mailbox);
         }
         let builder = apply_headers(builder, &content.headers)?;
-        let built = match mime_body(content)? {
-            Body::Single(part) => builder.singlepart(part),
-            Body::Multi(part) => builder.multipart(part),
-        };
-        built.map_err(|e| permanent(format!("cannot build e-mail: {e}")))
+        builder.multipart(mime_body(content)?).map_err(|e| permanent(format!("cannot build e-mail: {e}")))
     }
 
     /// Builds the message for `content` and delivers it to the smarthost.
     pub async fn send(&self, content: &EmailContent) -> Result<(), DeliveryError> {
         let message = self.message(content)?;
         let server = Smarthost::parse(&self.smarthost)?;
-        let login = self.login()?;
         let timeout = if self.timeout.is_zero() { DEFAULT_TIMEOUT } else { self.timeout };
-        let session = Session { target: self, server: &server, login: login.as_ref(), timeout };
-        let result = match tokio::time::timeout(timeout, session.deliver(&message)).await {
+        let session = Session { target: self, server: &server, timeout };
+        match tokio::time::timeout(timeout, session.deliver(&message)).await {
             Ok(result) => result,
             Err(_) => Err(retryable(format!("SMTP delivery to {server} timed out after {timeout:?}"))),
-        };
-        result.map_err(|e| hide_password(e, login.as_ref()))
+        }
     }
 
     /// The recipients as mailboxes; at least one.
@@ -193,7 +187,8 @@ impl EmailTarget {
         Ok(to)
     }
 
-    /// The username and password, when a username is configured.
+    /// The username and password, when a username is configured. Read (the password file
+    /// included) only when the server offers authentication, as Alertmanager does.
     fn login(&self) -> Result<Option<Login>, DeliveryError> {
         let Some(username) = self.auth_username.as_ref().filter(|u| !u.is_empty()) else {
             return Ok(None);
@@ -242,39 +237,30 @@ struct Login {
     identity: Option<String>,
 }
 
-/// The body of a message: one part, or a multipart tree.
-enum Body {
-    Single(SinglePart),
-    Multi(MultiPart),
-}
-
-/// The text and/or HTML part, wrapped with the attachments when there are any.
-fn mime_body(content: &EmailContent) -> Result<Body, DeliveryError> {
+/// The alternatives, wrapped with the attachments (multipart/mixed) when there are any.
+fn mime_body(content: &EmailContent) -> Result<MultiPart, DeliveryError> {
     let text = text_body(content);
     if content.attachments.is_empty() {
         return Ok(text);
     }
-    let mut mixed = match text {
-        Body::Single(part) => MultiPart::mixed().singlepart(part),
-        Body::Multi(part) => MultiPart::mixed().multipart(part),
-    };
+    let mut mixed = MultiPart::mixed().multipart(text);
     for attachment in &content.attachments {
         mixed = mixed.singlepart(attachment_part(attachment)?);
     }
-    Ok(Body::Multi(mixed))
+    Ok(mixed)
 }
 
-fn text_body(content: &EmailContent) -> Body {
-    match (&content.text, &content.html) {
-        (Some(text), Some(html)) => Body::Multi(
-            MultiPart::alternative()
-                .singlepart(SinglePart::plain(text.clone()))
-                .singlepart(SinglePart::html(html.clone())),
-        ),
-        (None, Some(html)) => Body::Single(SinglePart::html(html.clone())),
-        (Some(text), None) => Body::Single(SinglePart::plain(text.clone())),
-        (None, None) => Body::Single(SinglePart::plain(String::new())),
+/// As Alertmanager sends it: always multipart/alternative, the text part (when there is one)
+/// first, the HTML part (the preferred alternative) last.
+fn text_body(content: &EmailContent) -> MultiPart {
+    let mut alternative = MultiPart::alternative().build();
+    if let Some(text) = &content.text {
+        alternative = alternative.singlepart(SinglePart::plain(text.clone()));
     }
+    if let Some(html) = &content.html {
+        alternative = alternative.singlepart(SinglePart::html(html.clone()));
+    }
+    alternative
 }
 
 fn attachment_part(attachment: &Attachment) -> Result<SinglePart, DeliveryError> {
@@ -387,7 +373,6 @@ impl fmt::Display for Smarthost {
 struct Session<'a> {
     target: &'a EmailTarget,
     server: &'a Smarthost,
-    login: Option<&'a Login>,
     timeout: Duration,
 }
 
@@ -409,8 +394,8 @@ impl Session<'_> {
         if !self.server.implicit_tls() && self.target.require_tls {
             self.starttls(conn).await?;
         }
-        if let Some(login) = self.login {
-            self.authenticate(conn, login).await?;
+        if self.target.auth_username.as_ref().is_some_and(|u| !u.is_empty()) {
+            self.authenticate(conn).await?;
         }
         conn.send(message.envelope(), &message.formatted()).await.map_err(|e| {
             classify(format!("SMTP server {} did not accept the message: {}", self.server, describe(&e)), &e)
@@ -452,8 +437,14 @@ impl Session<'_> {
         })
     }
 
-    async fn authenticate(&self, conn: &mut AsyncSmtpConnection, login: &Login) -> Result<(), DeliveryError> {
-        let user = &login.username;
+    /// Authenticates when the server offers AUTH PLAIN or LOGIN; only then is the password
+    /// read (a password file that cannot be read fails the attempt, retryably).
+    async fn authenticate(&self, conn: &mut AsyncSmtpConnection) -> Result<(), DeliveryError> {
+        let user = self.target.auth_username.clone().unwrap_or_default();
+        let Some(mechanism) = conn.server_info().get_auth_mechanism(&[Mechanism::Plain, Mechanism::Login]) else {
+            tracing::warn!(server = %self.server, user, "SMTP server offers neither AUTH PLAIN nor LOGIN; sending without authentication");
+            return Ok(());
+        };
         if !conn.is_encrypted() && !self.server.is_loopback() {
             return Err(permanent(format!(
                 "refusing to send the SMTP password of user {user:?} to {} over an unencrypted connection: \
@@ -461,17 +452,23 @@ impl Session<'_> {
                 self.server
             )));
         }
-        let Some(mechanism) = conn.server_info().get_auth_mechanism(&[Mechanism::Plain, Mechanism::Login]) else {
-            tracing::warn!(server = %self.server, user, "SMTP server offers neither AUTH PLAIN nor LOGIN; sending without authentication");
-            return Ok(());
+        let login = match self.target.login() {
+            Ok(Some(login)) => login,
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(retryable(format!("SMTP authentication for user {user:?}: {e}"))),
         };
+        let login = &login;
         let result = match (&login.identity, mechanism) {
             (Some(identity), Mechanism::Plain) => auth_plain_with_identity(conn, identity, login).await,
             _ => conn.auth(&[mechanism], &Credentials::new(user.clone(), login.password.clone())).await.map(drop),
         };
         result.map_err(|e| {
             let what = if e.is_transient() { "failed temporarily" } else { "failed" };
-            classify(format!("SMTP authentication {what} for user {user:?} at {}: {}", self.server, describe(&e)), &e)
+            let e = classify(
+                format!("SMTP authentication {what} for user {user:?} at {}: {}", self.server, describe(&e)),
+                &e,
+            );
+            hide_password(e, Some(login))
         })
     }
 }
@@ -601,8 +598,9 @@ pub(crate) fn email_channel(
         csv: p.csv,
         max_alerts: p.max_alerts.unwrap_or(3),
     });
-    let headers = c.headers.keys().filter(|k| !k.eq_ignore_ascii_case("subject")).cloned().collect();
-    Ok(EmailChannel { target, receiver: receiver.to_string(), index, headers, plot })
+    let mut config = c.clone();
+    config.from = Some(target.from.clone());
+    Ok(EmailChannel { target, config, rich: false, plot })
 }
 
 /// The registration of `email_configs`.
@@ -610,7 +608,9 @@ pub const KIND: Kind = Kind { key: "email_configs", build };
 
 fn build(b: &BuildInput<'_>) -> Result<Arc<dyn Integration>, String> {
     let c = &b.receiver.email_configs[b.index];
-    Ok(Arc::new(email_channel(&b.receiver.name, b.index, c, b.config.global(), b.timeout)?))
+    let mut channel = email_channel(&b.receiver.name, b.index, c, b.config.global(), b.timeout)?;
+    channel.rich = triage_sections(b.config);
+    Ok(Arc::new(channel))
 }
 
 impl Integration for EmailChannel {
@@ -620,15 +620,21 @@ impl Integration for EmailChannel {
 
     fn compose<'a>(&'a self, input: ComposeInput<'a>) -> BoxFuture<'a, (Box<dyn Prepared>, Vec<String>)> {
         Box::pin(async move {
-            let view = view_of(input.renderer, input.out, input.external_url);
-            let (mut content, mut warnings) = email_content(self, input.renderer, &view);
+            let data = go_data(&input, self.rich);
+            let mut expander = input.templates.expander(&data);
+            let (target, mut content) = email_content(self, &mut expander);
+            if let Err(e) = expander.finish() {
+                let failed = super::slack::Failed(DeliveryError::Permanent(format!("email: template: {e}")));
+                return (Box::new(failed) as Box<dyn Prepared>, Vec::new());
+            }
+            let mut warnings = Vec::new();
             content.notification_key = Some(input.out.idempotency_key());
             if let Some(plot) = &self.plot {
                 let (files, w) = email_attachments(input.client, input.node_series, plot, input.out).await;
                 content.attachments = files;
                 warnings.extend(w);
             }
-            let prepared = EmailSend { target: self.target.clone(), content };
+            let prepared = EmailSend { target, content };
             (Box::new(prepared) as Box<dyn Prepared>, warnings)
         })
     }
@@ -782,16 +788,14 @@ mod tests {
     }
 
     #[test]
-    fn single_parts_without_attachments() {
+    fn one_part_is_still_an_alternative_as_alertmanager_sends_it() {
         let mut c = content();
         c.attachments.clear();
-        c.html = None;
-        let raw = formatted(&target(), &c);
-        assert!(!raw.contains("multipart/"), "{raw}");
-        assert!(header_lines(&raw, "Content-Type")[0].contains("text/plain"));
         c.text = None;
         c.html = Some("<b>x</b>".to_string());
-        assert!(header_lines(&formatted(&target(), &c), "Content-Type")[0].contains("text/html"));
+        let raw = formatted(&target(), &c);
+        assert!(header_lines(&raw, "Content-Type")[0].contains("multipart/alternative"), "{raw}");
+        assert!(raw.contains("text/html") && !raw.contains("text/plain") && !raw.contains("multipart/mixed"), "{raw}");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The Mattermost integration: a post sent to an incoming webhook, whose JSON is compatible with
 //! Slack's (text, attachments) plus Mattermost's message priority.
 //!
-//! The message arrives here already rendered; [`MattermostTarget::send`] cuts the text to
+//! Every field is a Go template rendered with Alertmanager's data (see `compose.rs` for the
+//! default text, and triage's richer one for configurations using triage's sections). The
+//! message arrives here rendered; [`MattermostTarget::send`] cuts the text to
 //! Mattermost's post size without breaking its Markdown, posts it, and says whether a failure is
 //! worth retrying. The webhook URL is a secret: it never appears in errors or logs.
 
@@ -17,7 +19,7 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
-use super::compose::{MattermostChannel, mattermost_message, view_of};
+use super::compose::{MattermostChannel, go_data, mattermost_message, triage_sections};
 use super::registry::{BuildInput, ComposeInput, Integration, Kind, Prepared};
 use triage_core::engine::Outgoing;
 
@@ -111,9 +113,8 @@ fn build(b: &BuildInput<'_>) -> Result<Arc<dyn Integration>, String> {
             url,
             auth: HttpAuth::from_configs(c.http_config.as_ref(), b.config.global().http_config.as_ref()),
         },
-        receiver: b.receiver.name.clone(),
-        index: b.index,
-        priority: c.priority.clone(),
+        config: c.clone(),
+        rich: triage_sections(b.config),
     }))
 }
 
@@ -123,10 +124,14 @@ impl Integration for MattermostChannel {
     }
 
     fn compose<'a>(&'a self, input: ComposeInput<'a>) -> BoxFuture<'a, (Box<dyn Prepared>, Vec<String>)> {
-        let view = view_of(input.renderer, input.out, input.external_url);
-        let (message, warnings) = mattermost_message(self, input.renderer, &view);
-        let prepared = MattermostSend { target: self.target.clone(), message };
-        Box::pin(std::future::ready((Box::new(prepared) as Box<dyn Prepared>, warnings)))
+        let data = go_data(&input, self.rich);
+        let mut expander = input.templates.expander(&data);
+        let message = mattermost_message(self, &mut expander);
+        let prepared: Box<dyn Prepared> = match expander.finish() {
+            Ok(()) => Box::new(MattermostSend { target: self.target.clone(), message }),
+            Err(e) => Box::new(super::slack::Failed(DeliveryError::Permanent(format!("mattermost: template: {e}")))),
+        };
+        Box::pin(std::future::ready((prepared, Vec::new())))
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -1,6 +1,8 @@
 //! The Slack and Mattermost channels against a recording HTTP server: the payload and headers
-//! that arrive, how each kind of answer is classified (success, retry after `Retry-After`,
-//! permanent failure), secret URLs read from a file, and oversized texts cut to the limit.
+//! that arrive (Slack's exactly as Alertmanager 0.25 sends it), how each kind of answer is
+//! classified (success, retry after `Retry-After`, permanent failure), secret URLs read from a
+//! file, and oversized texts (Slack: only the title is cut, as Alertmanager does; Mattermost:
+//! the text is cut to its limit).
 //!
 //! Retries are driven by calling `send` again; nothing here sleeps or asserts on time.
 
@@ -8,33 +10,49 @@ use std::time::Duration;
 
 use crate::support::recorder::{Recorder, Reply};
 use serde_json::{Value, json};
+use triage::net::http_auth::HttpAuth;
 use triage::net::secret::SecretSource;
 use triage::notify::DeliveryError;
 use triage::notify::mattermost::{self, MattermostMessage, MattermostTarget};
-use triage::notify::slack::{self, SlackField, SlackMessage, SlackTarget};
+use triage::notify::slack::{self, SlackTarget};
+use triage_core::config::channels::SlackConfig;
+use triage_core::go_template::{Data, Templates};
+use triage_core::notify::slack::{MAX_TITLE_RUNES, SlackPayload, payload};
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("HTTP client")
 }
 
-fn slack_message() -> SlackMessage {
-    SlackMessage {
-        channel: "#alerts".into(),
-        username: "triage".into(),
-        icon_emoji: ":rotating_light:".into(),
-        color: "danger".into(),
-        title: "[FIRING:1] DiskFull".into(),
-        title_link: "https://triage.example/#/alerts?receiver=team".into(),
-        text: "*host1* /var is 99% full".into(),
-        fallback: "[FIRING:1] DiskFull".into(),
-        fields: vec![SlackField { title: "severity".into(), value: "critical".into(), short: Some(true) }],
-        mrkdwn_in: vec!["fallback".into(), "pretext".into(), "text".into()],
-        ..Default::default()
-    }
+/// The body Alertmanager's Slack notifier renders for `yaml` (a `slack_configs` entry).
+fn render(yaml: &str) -> SlackPayload {
+    let config: SlackConfig = yaml_serde::from_str(yaml).expect("slack config");
+    let templates = Templates::new(&[]).expect("templates");
+    let at = "2026-11-22T10:00:00Z".parse().unwrap();
+    let data = Data::new("team", &triage_core::LabelSet::new(), &[], "https://triage.example", at);
+    let mut ex = templates.expander(&data);
+    let p = payload(&config, false, &mut ex);
+    ex.finish().expect("templates render");
+    p
+}
+
+const SLACK_CONFIG: &str = r##"
+channel: '#alerts'
+username: triage
+icon_emoji: ':rotating_light:'
+color: danger
+title: '[FIRING:1] DiskFull'
+title_link: 'https://triage.example/#/alerts?receiver=team'
+text: '*host1* /var is 99% full'
+fallback: '[FIRING:1] DiskFull'
+fields: [{title: severity, value: critical, short: true}]
+"##;
+
+fn slack_message() -> SlackPayload {
+    render(SLACK_CONFIG)
 }
 
 fn webhook(url: String) -> SlackTarget {
-    SlackTarget { url: SecretSource::Inline(url), token: None }
+    SlackTarget { url: SecretSource::Inline(url), auth: None }
 }
 
 fn mattermost_message() -> MattermostMessage {
@@ -84,8 +102,9 @@ async fn slack_incoming_webhook_delivers_the_expected_json() {
     let request = &requests[0];
     assert_eq!(request.method, "POST");
     assert_eq!(request.path, "/services/T000/B000/XXXX");
-    assert!(request.header("content-type").unwrap().starts_with("application/json"));
+    assert_eq!(request.header("content-type"), Some("application/json"));
     assert_eq!(request.header("authorization"), None);
+    assert_eq!(request.body, slack_message().body.as_bytes(), "the rendered body, byte for byte");
     let expected = json!({
         "channel": "#alerts",
         "username": "triage",
@@ -95,6 +114,8 @@ async fn slack_incoming_webhook_delivers_the_expected_json() {
             "title_link": "https://triage.example/#/alerts?receiver=team",
             "text": "*host1* /var is 99% full",
             "fallback": "[FIRING:1] DiskFull",
+            "callback_id": "",
+            "footer": "",
             "color": "danger",
             "mrkdwn_in": ["fallback", "pretext", "text"],
             "fields": [{"title": "severity", "value": "critical", "short": true}]
@@ -108,7 +129,7 @@ async fn slack_post_message_sends_the_bearer_token_and_reads_ok_false() {
     let server = Recorder::start();
     let target = SlackTarget {
         url: SecretSource::Inline(server.url("/api/chat.postMessage")),
-        token: Some(SecretSource::Inline("xoxb-test-token".into())),
+        auth: Some(HttpAuth::Token { scheme: "Bearer".into(), token: SecretSource::Inline("xoxb-test-token".into()) }),
     };
     server.reply(Reply::json(json!({"ok": true, "channel": "C123", "ts": "1700000000.000100"})));
     server.reply(Reply::json(json!({"ok": false, "error": "channel_not_found"})));
@@ -149,18 +170,15 @@ async fn slack_post_message_with_an_unreadable_answer_does_not_panic() {
 }
 
 #[tokio::test]
-async fn slack_429_is_retried_after_retry_after_then_succeeds() {
+async fn slack_429_is_permanent_as_in_alertmanager() {
+    // Alertmanager 0.25 retries Slack on 5xx only.
     let server = Recorder::start();
     let target = webhook(server.url("/services/T/B/x"));
     server.reply(Reply::new(429, "rate_limited").header("retry-after", "2"));
 
-    let message = assert_retryable_after(target.send(&client(), &slack_message()).await, Some(Duration::from_secs(2)));
-    assert!(message.contains("429"), "{message}");
-    target.send(&client(), &slack_message()).await.expect("the retry succeeds");
-
-    let requests = server.requests();
-    assert_eq!(requests.len(), 2);
-    assert_eq!(requests[0].body, requests[1].body, "the retry sends the same message");
+    let message = assert_permanent(target.send(&client(), &slack_message()).await);
+    assert!(message.contains("429") && message.contains("rate_limited"), "{message}");
+    assert_eq!(server.requests().len(), 1);
 }
 
 #[tokio::test]
@@ -203,7 +221,7 @@ async fn slack_url_from_a_file_is_read_and_never_printed() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("slack_url");
     std::fs::write(&file, format!("{}\n", server.url("/services/T/B/secret-from-file"))).unwrap();
-    let target = SlackTarget { url: SecretSource::File(file.clone()), token: None };
+    let target = SlackTarget { url: SecretSource::File(file.clone()), auth: None };
 
     target.send(&client(), &slack_message()).await.expect("delivered");
     assert_eq!(server.requests()[0].path, "/services/T/B/secret-from-file");
@@ -226,25 +244,23 @@ async fn slack_unreachable_server_is_retryable_without_the_url() {
 }
 
 #[tokio::test]
-async fn slack_oversized_text_arrives_truncated_with_the_note() {
+async fn slack_long_title_is_cut_and_long_text_sent_whole_as_alertmanager_does() {
     let server = Recorder::start();
-    let message = SlackMessage {
-        title: "T".repeat(3000),
-        text: format!("*Alerts*\n{}", "- host is down <https://grafana.example/d/x|dashboard>\n".repeat(400)),
-        ..slack_message()
-    };
+    let text = format!("*Alerts*\n{}", "- host is down <https://grafana.example/d/x|dashboard>\n".repeat(400));
+    let yaml =
+        format!("{SLACK_CONFIG}\ntitle: '{}'\ntext: {}\n", "T".repeat(3000), serde_json::to_string(&text).unwrap())
+            .replace("title: '[FIRING:1] DiskFull'\n", "")
+            .replace("text: '*host1* /var is 99% full'\n", "");
+    let message = render(&yaml);
+    assert!(message.title_truncated);
 
     webhook(server.url("/services/T/B/x")).send(&client(), &message).await.expect("delivered");
 
     let attachment = &server.requests()[0].json()["attachments"][0];
-    let text = attachment["text"].as_str().unwrap();
-    assert!(text.chars().count() <= slack::MAX_TEXT_CHARS, "{} chars", text.chars().count());
-    assert!(text.starts_with("*Alerts*\n- host is down"));
-    assert!(text.ends_with(" more characters not shown_"), "{}", &text[text.len() - 80..]);
-    let kept = text.rsplit_once("\n_…").expect("note on its own line").0;
-    assert!(kept.ends_with("|dashboard>"), "cut at a line end, links whole: {}", &kept[kept.len() - 80..]);
+    assert_eq!(attachment["text"].as_str().unwrap(), text);
     let title = attachment["title"].as_str().unwrap();
-    assert!(title.chars().count() <= slack::MAX_TITLE_CHARS && title.ends_with(" more characters not shown"));
+    assert_eq!(title.chars().count(), MAX_TITLE_RUNES);
+    assert!(title.ends_with("T…"), "{title}");
 }
 
 // --- Mattermost ---------------------------------------------------------------------------------

@@ -43,8 +43,10 @@ use crate::support::{client, have_binaries};
 const REFUSED_ON_PURPOSE: &[(&str, &str)] =
     &[("40-http-config-auth-variants.yml", "tls_config.server_name not implemented by triage")];
 
-/// Files that must come out identical (raised as receiver kinds and templates land).
-const IDENTICAL_FLOOR: usize = 26;
+/// Files that must come out identical (raised as receiver kinds and templates land). 45 were
+/// with Slack and e-mail rendered as Alertmanager does; one below, as the number of Telegram
+/// deliveries (15, 33, 66) varies between runs.
+const IDENTICAL_FLOOR: usize = 44;
 
 /// Keys whose string values are destinations.
 const DESTINATION_KEYS: &[&str] = &[

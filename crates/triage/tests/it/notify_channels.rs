@@ -1,7 +1,8 @@
 //! One receiver with several channels, through the real server: a channel that fails (an
 //! unreachable SMTP server) gets a clear error recorded for its notification and leaves the
-//! others alone; a template that fails at send time is replaced by the default and the error
-//! is recorded; runbook instructions reach the webhook.
+//! others alone; a Go template that fails at send time fails its notification (as in
+//! Alertmanager) with the error recorded; runbook instructions reach the webhook and triage's
+//! default Mattermost text.
 
 use crate::support::WebhookSink;
 use serde_json::{Value, json};
@@ -19,7 +20,8 @@ receivers:
     mattermost_configs:
       - webhook_url: SINK/mattermost
         channel: cms-ops
-        text: '{{ alerts|no_such_filter }}'
+      - webhook_url: SINK/mattermost-broken
+        text: '{{ template "no_such_template" . }}'
     email_configs:
       - to: ops@example.org
         from: triage@example.org
@@ -68,7 +70,13 @@ async fn a_failing_channel_is_recorded_and_the_others_deliver() {
         async move {
             let rows = deliveries(&url).await;
             let done = |k: &str| by_kind(&rows, k).is_some_and(|r| r["state"] != "pending" && r["state"] != "retrying");
-            (done("email") && done("mattermost") && done("webhook")).then_some(rows)
+            let mattermost_done = rows
+                .iter()
+                .filter(|r| r["kind"] == "mattermost")
+                .filter(|r| r["state"] != "pending" && r["state"] != "retrying")
+                .count()
+                == 2;
+            (done("email") && mattermost_done && done("webhook")).then_some(rows)
         }
     })
     .await
@@ -77,9 +85,10 @@ async fn a_failing_channel_is_recorded_and_the_others_deliver() {
     assert_eq!(email["state"], "failed", "{email}");
     assert!(email["attempts"].as_u64().unwrap() >= 2, "retried: {email}");
     assert!(email["lastError"].as_str().unwrap().contains("gave up after"), "{email}");
-    let mm = by_kind(&rows, "mattermost").unwrap();
-    assert_eq!(mm["state"], "delivered");
-    assert!(mm["lastError"].as_str().unwrap().contains("no_such_filter"), "template error recorded: {mm}");
+    let mm: Vec<&Value> = rows.iter().filter(|r| r["kind"] == "mattermost").collect();
+    let broken = mm.iter().find(|r| r["state"] == "failed").expect("the broken template fails");
+    assert!(broken["lastError"].as_str().unwrap().contains("no_such_template"), "template error recorded: {broken}");
+    assert!(mm.iter().any(|r| r["state"] == "delivered"), "{mm:?}");
     assert_eq!(by_kind(&rows, "webhook").unwrap()["state"], "delivered");
     assert_eq!(sink.len(), 2, "nothing sent twice");
 
@@ -88,6 +97,7 @@ async fn a_failing_channel_is_recorded_and_the_others_deliver() {
         "triage_notifications_total{integration=\"webhook\"} 1",
         "triage_notifications_total{integration=\"mattermost\"} 1",
         "triage_notifications_failed_total{integration=\"email\"} 1",
+        "triage_notifications_failed_total{integration=\"mattermost\"} 1",
         "triage_outbox_open 0",
     ] {
         assert!(metrics.contains(want), "missing {want}:\n{metrics}");
