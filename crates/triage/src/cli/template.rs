@@ -198,6 +198,7 @@ pub fn render(req: &RenderRequest<'_>) -> Result<String, String> {
                     },
                     config: rc.mattermost_configs[*i].clone(),
                     rich,
+                    client: None,
                 };
                 let m = compose::mattermost_message(&ch, &mut ex);
                 for (field, text) in [("channel", &m.channel), ("username", &m.username), ("text", &m.text)] {

@@ -54,38 +54,7 @@ fn undeliverable(config: &Config) -> Vec<String> {
 /// triage reads differently, in words.
 fn template_warnings(config: &Config, templates: &Templates) -> Vec<String> {
     let mut out = crate::notify::compose::template_problems(config, templates);
-    if let Some(keys) = config.global().http_config.as_ref().map(crate::net::http_auth::unsupported)
-        && !keys.is_empty()
-    {
-        out.push(format!("global.http_config: {} not applied", keys.join(", ")));
-    }
     for r in config.receivers() {
-        let http_configs = r
-            .webhook_configs
-            .iter()
-            .enumerate()
-            .map(|(i, c)| ("webhook_configs", i, c.http_config.as_ref()))
-            .chain(r.slack_configs.iter().enumerate().map(|(i, c)| ("slack_configs", i, c.http_config.as_ref())))
-            .chain(
-                r.mattermost_configs.iter().enumerate().map(|(i, c)| ("mattermost_configs", i, c.http_config.as_ref())),
-            )
-            .chain(
-                r.alertmanager_configs
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| ("alertmanager_configs", i, c.http_config.as_ref())),
-            );
-        for (list, i, http) in http_configs {
-            let keys = http.map(crate::net::http_auth::unsupported).unwrap_or_default();
-            if !keys.is_empty() {
-                out.push(format!(
-                    "receiver {:?} {list}[{i}]: http_config {} not applied (triage applies authorization, basic_auth \
-                     and bearer_token)",
-                    r.name,
-                    keys.join(", ")
-                ));
-            }
-        }
         for (i, e) in r.email_configs.iter().enumerate() {
             if let Some(t) = e.tls_config.as_ref().or(config.global().smtp_tls_config.as_ref())
                 && (t.cert_file.is_some() || t.key_file.is_some())

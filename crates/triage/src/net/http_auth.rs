@@ -1,8 +1,7 @@
 //! Credentials from an integration's `http_config` (or the global one): the `authorization`
 //! header (`type`, `credentials` or `credentials_file`), `basic_auth` (`username`, `password`
 //! or `password_file`) and the older `bearer_token` / `bearer_token_file`. Files are read at
-//! each request. Settings triage does not apply (TLS, proxies, OAuth 2) are listed by
-//! [`unsupported`] so that check-config can say so.
+//! each request. The connection settings (TLS, proxies, OAuth 2) are `net::http_config`'s.
 
 use std::fmt;
 
@@ -149,17 +148,6 @@ pub async fn refused(auth: Option<&HttpAuth>, status: u16) {
     }
 }
 
-/// `http_config` keys triage accepts but does not apply.
-pub fn unsupported(raw: &Raw) -> Vec<String> {
-    let applied = ["authorization", "basic_auth", "bearer_token", "bearer_token_file", "follow_redirects"];
-    match raw.value() {
-        Value::Mapping(m) => {
-            m.keys().filter_map(Value::as_str).filter(|k| !applied.contains(k)).map(str::to_string).collect()
-        }
-        _ => Vec::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,13 +190,5 @@ mod tests {
         assert!(!format!("{b:?}").contains("hunter2"));
         let bad = HttpAuth::from_configs(Some(&raw("authorization: {credentials: \"a\\nb\"}")), None).unwrap();
         assert!(matches!(bad.header(), Err(DeliveryError::Permanent(_))));
-    }
-
-    #[test]
-    fn unapplied_keys_are_listed() {
-        let keys = unsupported(&raw(
-            "authorization: {credentials: t}\ntls_config: {insecure_skip_verify: true}\nproxy_url: http://p",
-        ));
-        assert_eq!(keys, vec!["tls_config", "proxy_url"]);
     }
 }

@@ -166,6 +166,8 @@ pub struct MattermostChannel {
     pub config: MattermostConfig,
     /// triage's richer default text.
     pub rich: bool,
+    /// Its own HTTP client, when `http_config` has connection settings (TLS, proxy, OAuth 2).
+    pub client: Option<reqwest::Client>,
 }
 
 /// An upstream Alertmanager.
@@ -175,6 +177,8 @@ pub struct UpstreamChannel {
     pub target: UpstreamTarget,
     /// Mirror triage's silences there.
     pub silences: bool,
+    /// Its own HTTP client, when `http_config` has connection settings (TLS, proxy, OAuth 2).
+    pub client: Option<reqwest::Client>,
 }
 
 /// The view of a notification.

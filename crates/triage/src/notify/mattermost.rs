@@ -115,6 +115,7 @@ fn build(b: &BuildInput<'_>) -> Result<Arc<dyn Integration>, String> {
         },
         config: c.clone(),
         rich: triage_sections(b.config),
+        client: super::http_kinds::own_client(KIND.key, c.http_config.as_ref(), b)?,
     }))
 }
 
@@ -128,7 +129,7 @@ impl Integration for MattermostChannel {
         let mut expander = input.templates.expander(&data);
         let message = mattermost_message(self, &mut expander);
         let prepared: Box<dyn Prepared> = match expander.finish() {
-            Ok(()) => Box::new(MattermostSend { target: self.target.clone(), message }),
+            Ok(()) => Box::new(MattermostSend { target: self.target.clone(), message, client: self.client.clone() }),
             Err(e) => Box::new(super::slack::Failed(DeliveryError::Permanent(format!("mattermost: template: {e}")))),
         };
         Box::pin(std::future::ready((prepared, Vec::new())))
@@ -143,11 +144,12 @@ impl Integration for MattermostChannel {
 struct MattermostSend {
     target: MattermostTarget,
     message: MattermostMessage,
+    client: Option<reqwest::Client>,
 }
 
 impl Prepared for MattermostSend {
     fn send<'a>(&'a self, client: &'a reqwest::Client, _: &'a Outgoing) -> BoxFuture<'a, Result<(), DeliveryError>> {
-        Box::pin(self.target.send(client, &self.message))
+        Box::pin(self.target.send(self.client.as_ref().unwrap_or(client), &self.message))
     }
 }
 

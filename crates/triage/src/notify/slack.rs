@@ -230,6 +230,8 @@ pub struct SlackChannel {
     pub config: SlackConfig,
     /// triage's richer default text.
     pub rich: bool,
+    /// Its own HTTP client, when `http_config` has connection settings (TLS, proxy, OAuth 2).
+    pub client: Option<reqwest::Client>,
 }
 
 fn build(b: &BuildInput<'_>) -> Result<Arc<dyn Integration>, String> {
@@ -244,6 +246,7 @@ fn build(b: &BuildInput<'_>) -> Result<Arc<dyn Integration>, String> {
         target: SlackTarget { url, auth: HttpAuth::from_configs(c.http_config.as_ref(), g.http_config.as_ref()) },
         config: c.clone(),
         rich: triage_sections(b.config),
+        client: super::http_kinds::own_client(KIND.key, c.http_config.as_ref(), b)?,
     }))
 }
 
@@ -261,7 +264,7 @@ impl Integration for SlackChannel {
                 if message.title_truncated {
                     tracing::warn!(group_key = %input.out.key.group_key, max_runes = triage_core::notify::slack::MAX_TITLE_RUNES, "Truncated title");
                 }
-                Box::new(SlackSend { target: self.target.clone(), message })
+                Box::new(SlackSend { target: self.target.clone(), message, client: self.client.clone() })
             }
             Err(e) => Box::new(Failed(DeliveryError::Permanent(format!("slack: template: {e}")))),
         };
@@ -286,11 +289,12 @@ impl Prepared for Failed {
 struct SlackSend {
     target: SlackTarget,
     message: SlackPayload,
+    client: Option<reqwest::Client>,
 }
 
 impl Prepared for SlackSend {
     fn send<'a>(&'a self, client: &'a reqwest::Client, _: &'a Outgoing) -> BoxFuture<'a, Result<(), DeliveryError>> {
-        Box::pin(self.target.send(client, &self.message))
+        Box::pin(self.target.send(self.client.as_ref().unwrap_or(client), &self.message))
     }
 }
 

@@ -562,6 +562,7 @@ fn build(b: &BuildInput<'_>) -> Result<Arc<dyn Integration>, String> {
             auth: HttpAuth::from_configs(c.http_config.as_ref(), b.config.global().http_config.as_ref()),
         },
         silences: c.silences,
+        client: super::http_kinds::own_client(KIND.key, c.http_config.as_ref(), b)?,
     }))
 }
 
@@ -571,8 +572,11 @@ impl Integration for UpstreamChannel {
     }
 
     fn compose<'a>(&'a self, input: ComposeInput<'a>) -> BoxFuture<'a, (Box<dyn Prepared>, Vec<String>)> {
-        let prepared =
-            UpstreamSend { target: self.target.clone(), alerts: forwarded_alerts(input.renderer, input.out) };
+        let prepared = UpstreamSend {
+            target: self.target.clone(),
+            alerts: forwarded_alerts(input.renderer, input.out),
+            client: self.client.clone(),
+        };
         Box::pin(std::future::ready((Box::new(prepared) as Box<dyn Prepared>, Vec::new())))
     }
 
@@ -585,11 +589,12 @@ impl Integration for UpstreamChannel {
 struct UpstreamSend {
     target: UpstreamTarget,
     alerts: Vec<ForwardedAlert>,
+    client: Option<reqwest::Client>,
 }
 
 impl Prepared for UpstreamSend {
     fn send<'a>(&'a self, client: &'a reqwest::Client, _: &'a Outgoing) -> BoxFuture<'a, Result<(), DeliveryError>> {
-        Box::pin(self.target.forward(client, &self.alerts))
+        Box::pin(self.target.forward(self.client.as_ref().unwrap_or(client), &self.alerts))
     }
 }
 

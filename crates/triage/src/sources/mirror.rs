@@ -43,10 +43,11 @@ pub fn spawn(shared: Arc<Shared>, notifiers: Arc<Notifiers>, trigger: MirrorTrig
         let mut written: HashMap<(String, String), Timestamp> = HashMap::new();
         loop {
             let targets = upstreams(&notifiers);
-            for (key, target) in &targets {
+            for (key, target, own_client) in &targets {
                 let silences: Vec<Silence> = shared.engine.read().silences.iter().cloned().collect();
                 let now = shared.clock.now();
-                match pass(notifiers.client(), target, key, &silences, &mut written, now).await {
+                let client = own_client.as_ref().unwrap_or(notifiers.client());
+                match pass(client, target, key, &silences, &mut written, now).await {
                     Ok(r) if r != PassReport::default() => {
                         tracing::info!(upstream = %key, written = r.written, expired = r.expired, "mirrored silences")
                     }
@@ -62,15 +63,16 @@ pub fn spawn(shared: Arc<Shared>, notifiers: Arc<Notifiers>, trigger: MirrorTrig
     });
 }
 
-/// The upstreams that mirror silences, keyed `receiver/index`.
-fn upstreams(notifiers: &Notifiers) -> Vec<(String, UpstreamTarget)> {
+/// The upstreams that mirror silences, keyed `receiver/index`, with their own HTTP client
+/// when their `http_config` has one.
+fn upstreams(notifiers: &Notifiers) -> Vec<(String, UpstreamTarget, Option<reqwest::Client>)> {
     let mut out = Vec::new();
     for (receiver, list) in notifiers.targets().iter() {
         for (i, t) in list.iter().enumerate() {
             if let Some(ch) = t.as_any().downcast_ref::<UpstreamChannel>()
                 && ch.silences
             {
-                out.push((format!("{receiver}/{i}"), ch.target.clone()));
+                out.push((format!("{receiver}/{i}"), ch.target.clone(), ch.client.clone()));
             }
         }
     }
