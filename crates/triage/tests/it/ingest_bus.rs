@@ -14,7 +14,9 @@ use serde_json::{Value, json};
 const CONFIG: &str = "route: {receiver: ops, group_by: [alertname]}\nreceivers: [{name: ops}]\n";
 
 async fn start(dir: &Path, name: &str, nats: &str, role: &str) -> (Proc, String) {
-    let config = dir.join("alertmanager.yml");
+    // One file per process: processes started together must not read a file another is
+    // rewriting.
+    let config = dir.join(format!("alertmanager-{name}.yml"));
     std::fs::write(&config, CONFIG).unwrap();
     let data = dir.join(format!("data-{name}"));
     start_listening(name, "/-/ready", |port| {
