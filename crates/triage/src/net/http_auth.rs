@@ -73,12 +73,14 @@ impl HttpAuth {
     }
 
     fn from_value(v: &Value) -> Option<HttpAuth> {
-        if let Some(a) = v.get("authorization") {
+        // A key written without a value (`authorization: null`) is an absent one.
+        let get = |key: &str| v.get(key).filter(|x| !x.is_null());
+        if let Some(a) = get("authorization") {
             let token = SecretSource::from_pair(str_of(a, "credentials"), str_of(a, "credentials_file"))?;
             let scheme = str_of(a, "type").unwrap_or("Bearer").to_string();
             return Some(HttpAuth::Token { scheme, token });
         }
-        if let Some(b) = v.get("basic_auth") {
+        if let Some(b) = get("basic_auth") {
             let username = str_of(b, "username").unwrap_or_default().to_string();
             let password = SecretSource::from_pair(str_of(b, "password"), str_of(b, "password_file"));
             return Some(HttpAuth::Basic { username, password });
@@ -190,5 +192,13 @@ mod tests {
         assert!(!format!("{b:?}").contains("hunter2"));
         let bad = HttpAuth::from_configs(Some(&raw("authorization: {credentials: \"a\\nb\"}")), None).unwrap();
         assert!(matches!(bad.header(), Err(DeliveryError::Permanent(_))));
+    }
+
+    #[test]
+    fn a_key_without_a_value_is_absent() {
+        let a =
+            HttpAuth::from_configs(Some(&raw("authorization: null\nbasic_auth: {username: am, password: pw}")), None)
+                .unwrap();
+        assert_eq!(a.header().unwrap(), "Basic YW06cHc=");
     }
 }
