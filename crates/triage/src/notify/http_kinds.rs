@@ -28,22 +28,18 @@ use super::registry::{BuildInput, ComposeInput, Integration, Kind, Prepared};
 use super::webhook::{retry_after, without_url};
 use crate::net::http_auth::{HttpAuth, authorize_async, refused};
 
-/// Registers a kind whose configuration list is `ReceiverConfig::$field`.
+/// Registers a kind whose configuration list is `ReceiverConfig::$field` (its key in the file
+/// is the field's name).
 macro_rules! http_kind {
     ($field:ident) => {
         Kind {
-            key: field_key(stringify!($field)),
+            key: stringify!($field),
             build: |b: &BuildInput<'_>| {
                 let config = &b.receiver.$field[b.index];
                 HttpKind::build(config.clone(), config.http_config.as_ref(), b)
             },
         }
     };
-}
-
-/// The list key of a `ReceiverConfig` field (they are the same).
-const fn field_key(field: &'static str) -> &'static str {
-    field
 }
 
 /// The registrations of the kinds sent by this module.
