@@ -13,10 +13,6 @@ use serde::{Deserialize, Serialize};
 use super::duration::PromDuration;
 use super::model::{Raw, Secret};
 
-fn default_true() -> bool {
-    true
-}
-
 /// The TLS settings of an SMTP connection (`tls_config`).
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -52,7 +48,7 @@ pub struct PlotConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub range: Option<PromDuration>,
     /// Attach the values as CSV too (default true).
-    #[serde(default = "default_true")]
+    #[serde(default = "crate::config::model::default_true")]
     pub csv: bool,
     /// Plot at most this many alerts of a notification (default 3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -216,7 +212,7 @@ pub struct SlackConfirmConfig {
 #[allow(missing_docs)]
 pub struct MattermostConfig {
     /// Notify about resolved alerts too (default true).
-    #[serde(default = "default_true")]
+    #[serde(default = "crate::config::model::default_true")]
     pub send_resolved: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<Secret>,
@@ -246,7 +242,7 @@ pub struct MattermostConfig {
 #[serde(deny_unknown_fields)]
 pub struct AlertmanagerConfig {
     /// Forward resolved alerts too (default true), so they resolve upstream at once.
-    #[serde(default = "default_true")]
+    #[serde(default = "crate::config::model::default_true")]
     pub send_resolved: bool,
     /// The upstream's base URL, e.g. `http://alertmanager:9093`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -255,7 +251,7 @@ pub struct AlertmanagerConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_file: Option<String>,
     /// Create and expire triage's silences upstream too (default true).
-    #[serde(default = "default_true")]
+    #[serde(default = "crate::config::model::default_true")]
     pub silences: bool,
     /// HTTP client settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]

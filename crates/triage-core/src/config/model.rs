@@ -470,7 +470,8 @@ impl Default for WebhookConfig {
     }
 }
 
-fn default_true() -> bool {
+/// `true`, for serde defaults (`#[serde(default = "crate::config::model::default_true")]`).
+pub(crate) fn default_true() -> bool {
     true
 }
 

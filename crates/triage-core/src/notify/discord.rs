@@ -28,7 +28,7 @@ pub const COLOR_GREEN: u32 = 0x2ECC71;
 #[allow(missing_docs)]
 pub struct DiscordConfig {
     /// Notify about resolved alerts too (default true).
-    #[serde(default = "yes")]
+    #[serde(default = "crate::config::model::default_true")]
     pub send_resolved: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_config: Option<Raw>,
@@ -50,9 +50,6 @@ pub struct DiscordConfig {
     pub avatar_url: String,
 }
 
-fn yes() -> bool {
-    true
-}
 fn default_title() -> String {
     r#"{{ template "discord.default.title" . }}"#.into()
 }

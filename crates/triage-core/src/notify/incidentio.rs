@@ -21,7 +21,7 @@ pub const MAX_PAYLOAD_BYTES: usize = 512 * 1024;
 #[allow(missing_docs)]
 pub struct IncidentioConfig {
     /// Notify about resolved alerts too (default true).
-    #[serde(default = "yes")]
+    #[serde(default = "crate::config::model::default_true")]
     pub send_resolved: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_config: Option<Raw>,
@@ -40,10 +40,6 @@ pub struct IncidentioConfig {
     /// Give up on a send after this long (a Go duration); no limit when unset.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub timeout: String,
-}
-
-fn yes() -> bool {
-    true
 }
 
 impl Default for IncidentioConfig {

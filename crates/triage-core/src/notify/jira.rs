@@ -41,7 +41,7 @@ pub const MAX_DESCRIPTION_RUNES: usize = 32767;
 #[allow(missing_docs)]
 pub struct JiraConfig {
     /// Notify about resolved alerts too (default true).
-    #[serde(default = "yes")]
+    #[serde(default = "crate::config::model::default_true")]
     pub send_resolved: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_config: Option<Raw>,
@@ -130,9 +130,6 @@ impl JiraField {
     }
 }
 
-fn yes() -> bool {
-    true
-}
 fn default_api_type() -> String {
     "auto".into()
 }

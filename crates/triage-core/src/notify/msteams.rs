@@ -21,7 +21,7 @@ pub const COLOR_GREEN: &str = "2DC72D";
 #[allow(missing_docs)]
 pub struct MsteamsConfig {
     /// Notify about resolved alerts too (default true).
-    #[serde(default = "yes")]
+    #[serde(default = "crate::config::model::default_true")]
     pub send_resolved: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_config: Option<Raw>,
@@ -37,9 +37,6 @@ pub struct MsteamsConfig {
     pub text: String,
 }
 
-fn yes() -> bool {
-    true
-}
 fn default_title() -> String {
     r#"{{ template "msteams.default.title" . }}"#.into()
 }

@@ -16,7 +16,7 @@ use crate::config::{ConfigError, GlobalConfig};
 #[allow(missing_docs)]
 pub struct Msteamsv2Config {
     /// Notify about resolved alerts too (default true).
-    #[serde(default = "yes")]
+    #[serde(default = "crate::config::model::default_true")]
     pub send_resolved: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_config: Option<Raw>,
@@ -30,9 +30,6 @@ pub struct Msteamsv2Config {
     pub text: String,
 }
 
-fn yes() -> bool {
-    true
-}
 fn default_title() -> String {
     r#"{{ template "msteamsv2.default.title" . }}"#.into()
 }

@@ -23,7 +23,7 @@ pub const MAX_MESSAGE_RUNES: usize = 130;
 #[allow(missing_docs)]
 pub struct OpsgenieConfig {
     /// Notify about resolved alerts too (default true): closes the alert.
-    #[serde(default = "yes")]
+    #[serde(default = "crate::config::model::default_true")]
     pub send_resolved: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_config: Option<Raw>,
@@ -79,9 +79,6 @@ pub struct OpsgenieResponder {
     pub kind: String,
 }
 
-fn yes() -> bool {
-    true
-}
 fn default_message() -> String {
     r#"{{ template "opsgenie.default.message" . }}"#.into()
 }

@@ -34,7 +34,7 @@ pub const DETAILS_REMOVED: &str =
 #[allow(missing_docs)]
 pub struct PagerdutyConfig {
     /// Notify about resolved alerts too (default true).
-    #[serde(default = "yes")]
+    #[serde(default = "crate::config::model::default_true")]
     pub send_resolved: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_config: Option<Raw>,
@@ -106,9 +106,6 @@ pub struct PagerdutyLink {
     pub text: String,
 }
 
-fn yes() -> bool {
-    true
-}
 fn default_client() -> String {
     r#"{{ template "pagerduty.default.client" . }}"#.into()
 }

@@ -30,7 +30,7 @@ pub const MAX_URL_RUNES: usize = 512;
 #[allow(missing_docs)]
 pub struct PushoverConfig {
     /// Notify about resolved alerts too (default true).
-    #[serde(default = "yes")]
+    #[serde(default = "crate::config::model::default_true")]
     pub send_resolved: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_config: Option<Raw>,
@@ -74,9 +74,6 @@ pub struct PushoverConfig {
     pub monospace: bool,
 }
 
-fn yes() -> bool {
-    true
-}
 fn default_title() -> String {
     r#"{{ template "pushover.default.title" . }}"#.into()
 }

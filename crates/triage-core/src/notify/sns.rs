@@ -29,7 +29,7 @@ pub const MAX_SMS_BYTES: usize = 1600;
 #[allow(missing_docs)]
 pub struct SnsConfig {
     /// Notify about resolved alerts too (default true).
-    #[serde(default = "yes")]
+    #[serde(default = "crate::config::model::default_true")]
     pub send_resolved: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_config: Option<Raw>,
@@ -84,9 +84,6 @@ pub struct SigV4Config {
     pub service_name: String,
 }
 
-fn yes() -> bool {
-    true
-}
 fn default_subject() -> String {
     r#"{{ template "sns.default.subject" . }}"#.into()
 }

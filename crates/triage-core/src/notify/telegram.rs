@@ -25,7 +25,7 @@ pub const TOO_LONG_NOTICE: &str = "Alertmanager notification could not be sent: 
 #[serde(deny_unknown_fields)]
 pub struct TelegramConfig {
     /// Notify about resolved alerts too (default true).
-    #[serde(default = "yes")]
+    #[serde(default = "crate::config::model::default_true")]
     pub send_resolved: bool,
     /// HTTP client settings; the global ones apply when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,9 +59,6 @@ pub struct TelegramConfig {
     pub parse_mode: String,
 }
 
-fn yes() -> bool {
-    true
-}
 fn is_zero(n: &i64) -> bool {
     *n == 0
 }

@@ -34,7 +34,7 @@ pub const RESERVED_FIELDS: [&str; 7] = [
 #[allow(missing_docs)]
 pub struct VictoropsConfig {
     /// Notify about resolved alerts too (default true).
-    #[serde(default = "yes")]
+    #[serde(default = "crate::config::model::default_true")]
     pub send_resolved: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_config: Option<Raw>,
@@ -62,9 +62,6 @@ pub struct VictoropsConfig {
     pub custom_fields: BTreeMap<String, String>,
 }
 
-fn yes() -> bool {
-    true
-}
 fn default_message_type() -> String {
     "CRITICAL".into()
 }

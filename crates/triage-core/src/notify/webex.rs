@@ -21,7 +21,7 @@ pub const MAX_MESSAGE_BYTES: usize = 7439;
 #[allow(missing_docs)]
 pub struct WebexConfig {
     /// Notify about resolved alerts too (default true).
-    #[serde(default = "yes")]
+    #[serde(default = "crate::config::model::default_true")]
     pub send_resolved: bool,
     /// Must hold `authorization` (the bot's token).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,9 +35,6 @@ pub struct WebexConfig {
     pub room_id: String,
 }
 
-fn yes() -> bool {
-    true
-}
 fn default_message() -> String {
     r#"{{ template "webex.default.message" . }}"#.into()
 }

@@ -15,7 +15,7 @@ use crate::time::{format_millis, parse_time};
 #[serde(rename_all = "camelCase")]
 pub struct ApiMatcher {
     /// `false` for `!=` and `!~`.
-    #[serde(default = "yes", deserialize_with = "null_is_true")]
+    #[serde(default = "crate::config::model::default_true", deserialize_with = "null_is_true")]
     pub is_equal: bool,
     /// `true` for `=~` and `!~`.
     pub is_regex: bool,
@@ -23,10 +23,6 @@ pub struct ApiMatcher {
     pub name: String,
     /// Value or unanchored pattern.
     pub value: String,
-}
-
-fn yes() -> bool {
-    true
 }
 
 fn null_is_true<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {

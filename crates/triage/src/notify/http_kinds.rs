@@ -18,7 +18,6 @@ use futures::future::BoxFuture;
 use triage_core::config::GlobalConfig;
 use triage_core::config::model::Raw;
 use triage_core::engine::Outgoing;
-use triage_core::go_template::Data;
 use triage_core::notify::{
     Body, FileSecrets, HttpRequest, Integration as CoreIntegration, Method, NotifyContext, Status, rocketchat, telegram,
 };
@@ -91,7 +90,7 @@ where
     fn requests(&self, input: &ComposeInput<'_>) -> Result<Vec<HttpRequest>, DeliveryError> {
         let out = input.out;
         let files = read_secret_files(&self.config, &self.global)?;
-        let data = Data::new(&out.key.receiver, &out.group_labels, &out.alerts, input.external_url, out.at);
+        let data = super::compose::go_data(input, false);
         let mut expander = input.templates.expander(&data);
         let ctx = notify_context(out, input.external_url);
         let built = self.config.build(&self.global, &files, &ctx, &mut expander);
